@@ -1,0 +1,1 @@
+"""stag serving."""
