@@ -1,0 +1,229 @@
+"""Probe a video and stream its samples at a chosen rate (1 per second by default).
+
+Which frame stands for an instant is decided by :mod:`verifier.timebase` (sample ``i`` at rate ``r``
+is frame ``round(i / r * fps)``), the same rule the verifier uses for ground truth. Frames are
+decoded one at a time with PyAV, so memory does not grow with the video's length. Anything that is
+not a readable video (a text file named ``.mp4``, an empty or truncated file, a file with no
+frames or no frame rate, an absurd resolution) raises :class:`VideoError` saying what is wrong.
+
+>>> from tools.assets import asset_path
+>>> info = probe(asset_path("sample_video"))
+>>> (info.width, info.height, round(info.fps, 2), info.codec)
+(640, 360, 29.97, 'h264')
+>>> first = next(iter_samples(asset_path("sample_video")))
+>>> (first.index, first.time, first.frame_index, first.image.shape)
+(0, 0.0, 0, (360, 640, 3))
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from verifier.result import VideoInfo
+from verifier.timebase import frame_of_time, sample_times
+
+MAX_PIXELS = 8192 * 8192
+"""Largest frame area accepted by default (an 8K-square frame); more is treated as a broken header."""
+
+
+class VideoError(ValueError):
+    """The file is not a video stag can read; the message says what is wrong and what to do."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One sampled frame: ``index`` is the sample number, ``time`` its instant in seconds.
+
+    ``image`` is BGR ``uint8`` of shape ``(height, width, 3)`` in display orientation.
+    """
+
+    index: int
+    time: float
+    frame_index: int
+    image: np.ndarray
+
+
+def _open(path: str | os.PathLike[str]) -> av.container.InputContainer:
+    p = Path(path)
+    if not p.exists():
+        raise VideoError(f"video file not found: {p}")
+    if not p.is_file():
+        raise VideoError(f"not a file: {p}")
+    if p.stat().st_size == 0:
+        raise VideoError(f"video file is empty (0 bytes): {p}; give a real video file")
+    try:
+        container = av.open(str(p), mode="r")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise VideoError(
+            f"cannot read {p} as a video ({exc.__class__.__name__}: {exc}); "
+            "the file is corrupt or not a video (e.g. text renamed to .mp4)"
+        ) from exc
+    if not container.streams.video:
+        container.close()
+        raise VideoError(f"{p} has no video stream (audio-only or not a video)")
+    return container
+
+
+def _rotation(stream: av.video.stream.VideoStream) -> int:
+    """Display rotation in degrees (0, 90, 180, 270), read from the stream's display matrix."""
+    for key in ("rotate",):
+        value = stream.metadata.get(key)
+        if value:
+            try:
+                return int(float(value)) % 360
+            except ValueError:
+                pass
+    return 0
+
+
+def _fps(stream: av.video.stream.VideoStream) -> float:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate and float(rate) > 0 and math.isfinite(float(rate)):
+            return float(rate)
+    return 0.0
+
+
+def _probe_open(
+    container: av.container.InputContainer, path: str | os.PathLike[str], max_pixels: int
+) -> VideoInfo:
+    stream = container.streams.video[0]
+    ctx = stream.codec_context
+    width, height = int(ctx.width or 0), int(ctx.height or 0)
+    if width <= 0 or height <= 0:
+        raise VideoError(f"{path}: video stream has no frame size (broken header or no frames)")
+    if width * height > max_pixels:
+        raise VideoError(
+            f"{path}: resolution {width}x{height} exceeds the limit of {max_pixels} pixels per frame; "
+            "downscale the video (or raise max_pixels if this is intended)"
+        )
+    fps = _fps(stream)
+    if fps <= 0:
+        raise VideoError(f"{path}: video has no frame rate (fps is 0 or unknown); re-encode it with a fixed fps")
+    if stream.duration and stream.time_base:
+        duration = float(stream.duration * stream.time_base)
+    elif container.duration:
+        duration = container.duration / av.time_base
+    else:
+        duration = 0.0
+    frame_count = int(stream.frames or 0) or int(round(duration * fps))
+    if frame_count <= 0:
+        raise VideoError(f"{path}: video has no frames")
+    duration = duration or frame_count / fps
+    rotation = _rotation(stream)
+    if rotation in (90, 270):
+        width, height = height, width
+    return VideoInfo(
+        path=str(path), width=width, height=height, fps=fps, frame_count=frame_count,
+        duration=duration, sample_fps=1.0, codec=ctx.name, rotation=rotation,
+    )
+
+
+def probe(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) -> VideoInfo:
+    """Read a video's facts (size in display orientation, fps, frame count, duration, codec, rotation).
+
+    Raises :class:`VideoError` for anything that is not a readable, non-empty video.
+
+    >>> from tools.assets import asset_path
+    >>> probe(asset_path("sample_video")).frame_count
+    1799
+    """
+    container = _open(path)
+    try:
+        return _probe_open(container, path, max_pixels)
+    finally:
+        container.close()
+
+
+def _rotate(image: np.ndarray, rotation: int) -> np.ndarray:
+    """Turn a decoded frame into display orientation (``rotation`` is clockwise degrees)."""
+    if rotation == 0:
+        return image
+    return np.ascontiguousarray(np.rot90(image, k=-(rotation // 90)))
+
+
+def iter_samples(
+    path: str | os.PathLike[str],
+    sample_fps: float = 1.0,
+    start: float | None = None,
+    end: float | None = None,
+    *,
+    max_pixels: int = MAX_PIXELS,
+) -> Iterator[Sample]:
+    """Stream the samples of a video at ``sample_fps`` per second, optionally within ``[start, end]``.
+
+    Sample ``i`` is at ``t = i / sample_fps`` and is frame ``round(t * fps)`` (:mod:`verifier.timebase`);
+    ``start``/``end`` (seconds, inclusive) keep only samples with ``start <= t <= end``, seeking
+    to ``start`` first. One decoded frame is held at a time. Raises :class:`VideoError` for an
+    unreadable file, or when decoding stops well before the frames the header promises (truncated).
+
+    >>> from tools.assets import asset_path
+    >>> [s.frame_index for s in iter_samples(asset_path("sample_video"), start=2, end=4)]
+    [60, 90, 120]
+    """
+    container = _open(path)
+    try:
+        info = _probe_open(container, path, max_pixels)
+        times = [
+            t for t in sample_times(info.frame_count, info.fps, sample_fps)
+            if (start is None or t >= start - 1e-9) and (end is None or t <= end + 1e-9)
+        ]
+        if not times:
+            return
+        targets = [(round(t * sample_fps), t, frame_of_time(t, info.fps)) for t in times]
+        yield from _decode_targets(container, info, targets)
+    finally:
+        container.close()
+
+
+def _decode_targets(
+    container: av.container.InputContainer,
+    info: VideoInfo,
+    targets: list[tuple[int, float, int]],
+) -> Iterator[Sample]:
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    time_base = stream.time_base or Fraction(1, 1)
+    start_pts = stream.start_time or 0
+    first_frame = targets[0][2]
+    if first_frame > 0:
+        # Seek a little before the first wanted frame; decoding then walks forward to it.
+        seek_seconds = max(0.0, first_frame / info.fps - 1.0)
+        container.seek(int(seek_seconds / time_base) + start_pts, stream=stream, backward=True)
+    pos = 0
+    counter = -1
+    last_frame = -1
+    try:
+        for frame in container.decode(stream):
+            counter += 1
+            if frame.pts is not None:
+                last_frame = int(math.floor(float((frame.pts - start_pts) * time_base) * info.fps + 0.5))
+            else:
+                last_frame = counter if first_frame == 0 else last_frame + 1
+            while pos < len(targets) and last_frame >= targets[pos][2]:
+                index, t, frame_index = targets[pos]
+                image = _rotate(frame.to_ndarray(format="bgr24"), info.rotation)
+                yield Sample(index=index, time=t, frame_index=frame_index, image=image)
+                pos += 1
+            if pos == len(targets):
+                return
+    except av.error.FFmpegError as exc:
+        raise VideoError(
+            f"{info.path}: decoding failed after frame {last_frame} ({exc}); the file is corrupt or truncated"
+        ) from exc
+    missing = targets[pos:]
+    if missing and (pos == 0 and last_frame < 0):
+        raise VideoError(f"{info.path}: no frame could be decoded; the video has no frames or is corrupt")
+    if missing and missing[0][2] < info.frame_count - info.fps:
+        raise VideoError(
+            f"{info.path}: video ends at frame {last_frame} but its header promises {info.frame_count} "
+            f"frames ({len(missing)} samples missing, from t={missing[0][1]:g}s); the file is truncated. "
+            "Re-download or re-encode it"
+        )
