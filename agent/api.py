@@ -31,12 +31,42 @@ class GroundConfig(BaseModel):
         default="plan", description="plan: model plans, tools perceive; direct: model outputs per-second tracks"
     )
     sample_fps: float = Field(default=1.0, gt=0, le=30)
-    detector: str = Field(default="coco", description="'coco' (bundled YOLOv3-tiny), 'person', or a .pt path")
+    detector: str = Field(
+        default="coco+person",
+        description="'coco+person' (people from the bundled person model, the rest from YOLOv3-tiny), 'coco' "
+        "(YOLOv3-tiny only, about 3x faster), 'person', or a .pt path",
+    )
+    coarse_detector: str = Field(default="coco", description="detector of the coarse look (plan_time)")
     device: str = "cpu"
     conf: float = Field(default=0.25, ge=0, le=1)
     max_referents: int = Field(default=10, ge=1)
     max_model_retries: int = Field(default=1, ge=0)
     request_timeout: float = Field(default=60.0, gt=0)
+    coarse_fps: float = Field(default=0.5, gt=0, le=30, description="rate of the first, coarse look (plan_time)")
+    max_rounds: int = Field(default=2, ge=0, le=5, description="how often the graph may widen/narrow and look again")
+    thread_id: str | None = Field(
+        default=None, description="name of a resumable run: with a checkpoint file, a run cut short resumes here"
+    )
+    checkpoint: str | None = Field(
+        default=None, description="SQLite file for checkpoints (default: none; needs thread_id)"
+    )
+    model_coords: Literal["auto", "norm1000", "pixels"] = Field(
+        default="auto", description="how the model writes boxes (auto: by model name; GLM-V and Qwen3-VL 0-1000)"
+    )
+    model_tools: Literal["auto", "json", "native"] = Field(
+        default="auto", description="JSON actions (GLM-4.1V) or native tool calls (GLM-4.5V/4.6V, Qwen-VL); auto by name"
+    )
+    use_json_schema: bool = Field(default=True, description="constrain JSON answers with response_format json_schema")
+    model_thinking: bool | None = Field(default=None, description="chat_template_kwargs.enable_thinking (None: model default)")
+    model_max_tokens: int = Field(default=2048, ge=16, description="max_tokens of a planning call")
+    model_direct_tokens: int = Field(default=8192, ge=16, description="max_tokens of a direct-mode tracking call")
+    model_image_px: int = Field(default=896, ge=64, le=4096, description="longest side of an image sent to the model")
+    model_frames: int = Field(default=32, ge=1, le=256, description="frames on the time step's contact sheet")
+    model_video_seconds: int = Field(default=300, ge=1, description="seconds of video sent in direct mode")
+    max_tool_steps: int = Field(default=3, ge=0, le=10, description="looks / tool calls before the model must answer")
+    cache_dir: str | None = Field(
+        default=None, description="folder caching what the tools saw, so later queries on a video reuse it"
+    )
 
 
 class ProgressEvent(BaseModel):
@@ -67,4 +97,6 @@ def ground(
     :class:`Cancelled`; model-endpoint failures fall back to the embedded planner and are recorded
     in the trace rather than raised.
     """
-    raise NotImplementedError("agent.api.ground is being built (issue: agent)")
+    from agent.graph import run
+
+    return run(video, query, config or GroundConfig(), on_progress=on_progress, cancel=cancel)

@@ -9,6 +9,8 @@ import pytest
 
 from tools.offline import apply_offline_env
 
+pytest_plugins = ["tests.fixtures_llm"]
+
 apply_offline_env()
 
 _LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", ""}

@@ -137,9 +137,21 @@ def probe(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) -> Vide
     """
     container = _open(path)
     try:
-        return _probe_open(container, path, max_pixels)
+        info = _probe_open(container, path, max_pixels)
+        _first_frame(container, path)
+        return info
     finally:
         container.close()
+
+
+def _first_frame(container: av.container.InputContainer, path: str | os.PathLike[str]) -> None:
+    """Decode until one frame comes out (headers can promise frames a file does not have)."""
+    try:
+        for _ in container.decode(container.streams.video[0]):
+            return
+    except av.error.FFmpegError as exc:
+        raise VideoError(f"{path}: the first frame cannot be decoded ({exc}); the file is corrupt") from exc
+    raise VideoError(f"{path}: video has no frames (its video stream holds no decodable picture)")
 
 
 def _rotate(image: np.ndarray, rotation: int) -> np.ndarray:
@@ -179,6 +191,53 @@ def iter_samples(
             return
         targets = [(round(t * sample_fps), t, frame_of_time(t, info.fps)) for t in times]
         yield from _decode_targets(container, info, targets)
+    finally:
+        container.close()
+
+
+def read_frame(path: str | os.PathLike[str], time: float, *, max_pixels: int = MAX_PIXELS) -> Sample:
+    """The frame standing for instant ``time`` (frame ``round(time * fps)``), as a :class:`Sample` of index 0.
+
+    Raises :class:`VideoError` if ``time`` lies outside the video.
+
+    >>> from tools.assets import asset_path
+    >>> read_frame(asset_path("sample_video"), 2.5).frame_index
+    75
+    """
+    container = _open(path)
+    try:
+        info = _probe_open(container, path, max_pixels)
+        frame_index = frame_of_time(time, info.fps) if time >= 0 else -1
+        if not 0 <= frame_index < info.frame_count:
+            raise VideoError(f"time {time}s is outside the video (0 to {info.duration:.2f}s)")
+        return next(_decode_targets(container, info, [(0, float(time), frame_index)]))
+    finally:
+        container.close()
+
+
+def iter_frames(
+    path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Stream every frame as ``(frame_index, BGR image)`` in display orientation (for rendering).
+
+    >>> from tools.assets import asset_path
+    >>> index, image = next(iter_frames(asset_path("sample_video")))
+    >>> index, image.shape
+    (0, (360, 640, 3))
+    """
+    container = _open(path)
+    try:
+        info = _probe_open(container, path, max_pixels)
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        index = -1
+        try:
+            for index, frame in enumerate(container.decode(stream)):
+                yield index, _rotate(frame.to_ndarray(format="bgr24"), info.rotation)
+        except av.error.FFmpegError as exc:
+            raise VideoError(f"{path}: decoding failed after frame {index} ({exc}); the file is corrupt") from exc
+        if index < 0:
+            raise VideoError(f"{path}: no frame could be decoded; the video has no frames or is corrupt")
     finally:
         container.close()
 

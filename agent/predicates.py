@@ -1,0 +1,306 @@
+"""Action predicates computed from track kinematics, and the interval where each holds.
+
+Every predicate turns one track's :class:`~agent.kinematics.Motion` (and, for relations, the other
+tracks') into a per-second signal; :mod:`agent.intervals` turns the signal into spans with
+hysteresis. A referent's interval is where its predicate holds, not merely where it is visible.
+
+>>> from tools.track import Track
+>>> from agent.kinematics import motion
+>>> walker = Track(id=1, label="person", boxes={k: (30.0 * k, 100, 30.0 * k + 40, 200) for k in range(8)})
+>>> evaluate("moving", motion(walker), frame=(640, 360)).interval
+(0, 7)
+>>> evaluate("stationary", motion(walker), frame=(640, 360)).interval is None
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from agent.intervals import hysteresis, longest, runs
+from agent.kinematics import Motion
+from agent.vocabulary import Direction
+
+
+class Thresholds(BaseModel):
+    """Predicate thresholds; speeds in box sizes per second, growth in ln(height) per second."""
+
+    move_on: float = 0.22
+    move_off: float = 0.12
+    fast_on: float = 1.0
+    fast_off: float = 0.75
+    slow_below: float = 0.5
+    still_on: float = 0.10
+    still_off: float = 0.20
+    direction_on: float = 0.15
+    direction_off: float = 0.07
+    growth_on: float = 0.05
+    growth_off: float = 0.02
+    edge_px: float = 4.0
+    cross_fraction: float = Field(0.3, description="horizontal shift, as a fraction of the frame width")
+    near_sizes: float = Field(1.5, description="two objects 'meet' within this many box sizes")
+    follow_sizes: float = Field(5.0, description="a follower stays within this many box sizes")
+    approach_rate: float = Field(0.15, description="closing speed, box sizes per second")
+    min_len: int = Field(2, description="shortest action span, seconds")
+    max_gap: int = Field(1, description="longest hole bridged inside a span, seconds")
+
+
+class Holds(BaseModel):
+    """Where a predicate holds for one track."""
+
+    spans: list[tuple[int, int]] = Field(default_factory=list)
+    interval: tuple[int, int] | None = None
+    strength: float = Field(0.0, description="mean signal inside the interval, 0..1")
+    reason: str = ""
+
+
+def _spans(m: Motion, mask: Sequence[bool], th: Thresholds, min_len: int | None = None) -> list[tuple[int, int]]:
+    return runs(m.seconds.tolist(), list(mask), max_gap=th.max_gap, min_len=th.min_len if min_len is None else min_len)
+
+
+def _result(m: Motion, spans: list[tuple[int, int]], signal: np.ndarray, what: str) -> Holds:
+    best = longest(spans)
+    if best is None:
+        return Holds(reason=f"track {m.track_id} is never {what}")
+    sel = (m.seconds >= best[0]) & (m.seconds <= best[1])
+    strength = float(np.clip(np.nanmean(signal[sel]) if sel.any() else 0.0, 0.0, 1.0))
+    return Holds(spans=spans, interval=best, strength=strength,
+                 reason=f"track {m.track_id} {what} during {best[0]}-{best[1]} s")
+
+
+def _direction_signal(m: Motion, direction: Direction) -> np.ndarray:
+    return {
+        "right": m.vx, "left": -m.vx, "down": m.vy, "up": -m.vy, "toward": m.growth, "away": -m.growth,
+    }[direction]
+
+
+def _moving_mask(m: Motion, th: Thresholds, direction: Direction | None) -> list[bool]:
+    mask = hysteresis(m.speed, th.move_on, th.move_off)
+    if direction is None:
+        return mask
+    sig = _direction_signal(m, direction)
+    on, off = ((th.growth_on, th.growth_off) if direction in ("toward", "away")
+               else (th.direction_on, th.direction_off))
+    dmask = hysteresis(sig, on, off)
+    if direction in ("toward", "away"):
+        return dmask
+    return [a and b for a, b in zip(mask, dmask)]
+
+
+def _touches_edge(box: np.ndarray, frame: tuple[int, int], px: float) -> bool:
+    w, h = frame
+    return bool(box[0] <= px or box[1] <= px or box[2] >= w - px or box[3] >= h - px)
+
+
+def _nearest(m: Motion, others: Sequence[Motion]) -> tuple[np.ndarray, list[Motion | None]]:
+    """Per second: distance (in the target's sizes) to the nearest other track, and which one."""
+    dist = np.full(len(m.seconds), np.inf)
+    who: list[Motion | None] = [None] * len(m.seconds)
+    for o in others:
+        if o.track_id == m.track_id:
+            continue
+        for i, sec in enumerate(m.seconds):
+            j = o.index(int(sec))
+            if j is None:
+                continue
+            d = np.linalg.norm(m.centre[i] - o.centre[j]) / max(np.sqrt(m.size[i] * o.size[j]), 1.0)
+            if d < dist[i]:
+                dist[i], who[i] = d, o
+    return dist, who
+
+
+def _edge_event(predicate: str, m: Motion, frame: tuple[int, int], direction: Direction | None,
+                window: tuple[int, int], th: Thresholds) -> Holds:
+    """Enters: from the first second until a second after the body is wholly inside; leaves: the mirror.
+
+    ``direction`` is the direction of motion (entering *from the left* moves right), so the edge
+    crossed is the left one for an entry moving right and for an exit moving left.
+    """
+    n = len(m.seconds)
+    w = frame[0]
+    near = 0.15 * w
+    entering = predicate == "enters"
+    i0 = 0 if entering else n - 1
+    box = m.boxes[i0]
+    if direction in ("left", "right"):
+        side = ("left" if direction == "right" else "right") if entering else direction
+    else:
+        side = "left" if (box[0] + box[2]) / 2 < w / 2 else "right"
+    at_edge = box[0] <= th.edge_px if side == "left" else box[2] >= w - th.edge_px
+    close = (box[0] <= near) if side == "left" else (box[2] >= w - near)
+    appears = (m.seconds[0] > window[0]) if entering else (m.seconds[-1] < window[1])
+    if not (at_edge or (appears and close)):
+        return Holds(reason=f"track {m.track_id} does not {'enter' if entering else 'leave'} on the {side}")
+    inside = [not _touches_edge(b, frame, th.edge_px) for b in m.boxes]
+    if entering:
+        j = next((i for i in range(n) if inside[i]), n - 1)
+        span = (int(m.seconds[0]), int(m.seconds[min(j + 1, n - 1)]))
+    else:
+        j = next((i for i in range(n - 1, -1, -1) if inside[i]), 0)
+        span = (int(m.seconds[max(j - 1, 0)]), int(m.seconds[-1]))
+    if span[1] - span[0] + 1 < th.min_len:
+        span = (span[0], min(int(m.seconds[-1]), span[0] + th.min_len - 1)) if entering else (
+            max(int(m.seconds[0]), span[1] - th.min_len + 1), span[1])
+    what = f"{'enters' if entering else 'leaves'} on the {side}"
+    return _result(m, [span], np.ones(n), what)
+
+
+def _pair_mask(predicate: str, m: Motion, others: Sequence[Motion], th: Thresholds) -> list[bool]:
+    """Per second: follows (someone ahead, same way), leads (someone behind), overtakes (passing a slower one)."""
+    moving = _moving_mask(m, th, None)
+    out = []
+    for i, sec in enumerate(m.seconds):
+        ok = False
+        v1 = np.array([m.vx[i], m.vy[i]])
+        if moving[i] and np.linalg.norm(v1) > 0:
+            for o in others:
+                if o.track_id == m.track_id or (j := o.index(int(sec))) is None:
+                    continue
+                v2 = np.array([o.vx[j], o.vy[j]])
+                if np.linalg.norm(v2) < th.move_off:
+                    continue
+                cos = float(v1 @ v2 / (np.linalg.norm(v1) * np.linalg.norm(v2)))
+                gap = o.centre[j] - m.centre[i]
+                scale = max(np.sqrt(m.size[i] * o.size[j]), 1.0)
+                dist = float(np.linalg.norm(gap)) / scale
+                ahead = float(gap @ v1) / (np.linalg.norm(v1) * scale)  # > 0: the other is ahead
+                if cos < 0.6:
+                    continue
+                if predicate == "follows" and dist <= th.follow_sizes and ahead > 0.15:
+                    ok = True
+                elif predicate == "leads" and dist <= th.follow_sizes and ahead < -0.15:
+                    ok = True
+                elif predicate == "overtakes" and abs(ahead) <= 1.2 and m.speed[i] >= 1.2 * o.speed[j]:
+                    ok = True
+            out.append(ok)
+        else:
+            out.append(False)
+    return out
+
+
+def evaluate(
+    predicate: str,
+    m: Motion,
+    *,
+    frame: tuple[int, int],
+    direction: Direction | None = None,
+    others: Sequence[Motion] = (),
+    window: tuple[int, int] | None = None,
+    th: Thresholds | None = None,
+) -> Holds:
+    """Where ``predicate`` holds for track motion ``m`` (``window`` = the seconds that were looked at).
+
+    >>> from tools.track import Track
+    >>> from agent.kinematics import motion
+    >>> stop = Track(id=2, label="car", boxes={k: (min(k, 4) * 40.0, 100, min(k, 4) * 40.0 + 60, 140)
+    ...                                         for k in range(10)})
+    >>> evaluate("stops", motion(stop), frame=(640, 360)).interval
+    (4, 9)
+    """
+    th = th or Thresholds()
+    n = len(m.seconds)
+    if n == 0:
+        return Holds(reason=f"track {m.track_id} has no boxes")
+    window = window or (int(m.seconds[0]), int(m.seconds[-1]))
+    speed_sig = np.clip(m.speed / max(th.fast_on, 1e-6), 0, 1)
+
+    if predicate == "present":
+        return _result(m, _spans(m, [True] * n, th, min_len=1), np.ones(n), "visible")
+
+    if predicate in ("moving", "crosses"):
+        mask = _moving_mask(m, th, direction)
+        spans = _spans(m, mask, th)
+        if predicate == "crosses":
+            spans = [s for s in spans if abs(m.dx_pixels(*s)) >= th.cross_fraction * frame[0]]
+            return _result(m, spans, speed_sig, "crosses the frame")
+        return _result(m, spans, np.clip(m.speed / max(th.move_on * 2, 1e-6), 0, 1),
+                       "moving" + (f" {direction}" if direction else ""))
+
+    if predicate == "fast":
+        mask = hysteresis(m.speed, th.fast_on, th.fast_off)
+        if direction is not None:
+            mask = [a and b for a, b in zip(mask, _moving_mask(m, th, direction))]
+        return _result(m, _spans(m, mask, th), speed_sig, "moving fast")
+
+    if predicate == "slow":
+        moving = _moving_mask(m, th, direction)
+        mask = [a and s < th.slow_below for a, s in zip(moving, m.speed)]
+        return _result(m, _spans(m, mask, th), 1 - speed_sig, "moving slowly")
+
+    if predicate == "stationary":
+        mask = hysteresis(-m.speed, -th.still_on, -th.still_off)
+        return _result(m, _spans(m, mask, th), 1 - speed_sig, "stationary")
+
+    if predicate in ("starts_moving", "stops"):
+        moving = _moving_mask(m, th, direction)
+        still = hysteresis(-m.speed, -th.still_on, -th.still_off)
+        move_spans = _spans(m, moving, th)
+        still_spans = _spans(m, still, th, min_len=1)
+        spans = []
+        for ms, me in move_spans:
+            for ss, se in still_spans:
+                # As the synthetic ground truth defines them: a start is the second either side of the
+                # first moving second; a stop runs from a second before the stop to the end of the stand.
+                if predicate == "starts_moving" and 0 <= ms - se <= th.max_gap + 1:
+                    spans.append((max(ss, ms - 1), min(me, ms + 1)))
+                if predicate == "stops" and 0 <= ss - me <= th.max_gap + 1:
+                    spans.append((max(ms, ss - 1), se))
+        what = "starts moving" if predicate == "starts_moving" else "stops"
+        return _result(m, spans, speed_sig, what)
+
+    if predicate in ("enters", "leaves"):
+        return _edge_event(predicate, m, frame, direction, window, th)
+
+    if predicate == "turns_back":
+        axis = m.vx if direction in (None, "left", "right") else m.growth
+        on, off = (th.direction_on, th.direction_off) if axis is m.vx else (th.growth_on, th.growth_off)
+        pos = _spans(m, hysteresis(axis, on, off), th)
+        neg = _spans(m, hysteresis(-axis, on, off), th)
+        spans = []
+        for a in pos + neg:
+            for b in pos + neg:
+                if (a in pos) != (b in pos) and 0 <= b[0] - a[1] <= th.max_gap + 2:
+                    # the reversal, a second and a half either side
+                    spans.append((max(a[0], a[1] - 1), min(b[1], b[0] + 1)))
+        return _result(m, spans, speed_sig, "turns back")
+
+    if predicate in ("approaches", "meets"):
+        dist, _ = _nearest(m, others)
+        finite = np.isfinite(dist)
+        closing = np.full(n, np.nan)
+        idx = np.flatnonzero(finite)
+        if len(idx) > 1:
+            closing[idx] = -np.gradient(dist[idx], m.seconds[idx])
+        if predicate == "approaches":
+            moving = _moving_mask(m, th, None)
+            mask = [mv and c >= th.approach_rate for mv, c in zip(moving, np.nan_to_num(closing, nan=-1.0))]
+            spans = []
+            for s, e in _spans(m, mask, th):
+                # the approach ends where the two are close and stay (the synthetic GT adds 1 s)
+                near_after = [int(k) for k, d in zip(m.seconds, dist) if k > e and d <= th.near_sizes * 1.5]
+                spans.append((s, min(e + 1, near_after[0] if near_after else e + 1, int(m.seconds[-1]))))
+            return _result(m, spans, np.clip(np.nan_to_num(closing) / 0.5, 0, 1), "approaches another object")
+        near = dist <= th.near_sizes
+        spans = []
+        for s, e in _spans(m, near.tolist(), th, min_len=1):
+            start = s
+            # The meeting starts where the two began closing in on each other.
+            for i in np.flatnonzero((m.seconds < s) & finite)[::-1]:
+                if np.nan_to_num(closing[i]) > th.approach_rate / 2:
+                    start = int(m.seconds[i])
+                else:
+                    break
+            spans.append((start, e))
+        spans = [s for s in spans if s[1] - s[0] + 1 >= th.min_len]
+        return _result(m, spans, np.where(near, 1.0, 0.5), "meets another object")
+
+    if predicate in ("follows", "leads", "overtakes"):
+        mask = _pair_mask(predicate, m, others, th)
+        what = {"follows": "follows another object", "leads": "is followed by another object",
+                "overtakes": "overtakes another object"}[predicate]
+        return _result(m, _spans(m, mask, th), speed_sig, what)
+
+    raise ValueError(f"unknown predicate {predicate!r}")

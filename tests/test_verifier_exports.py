@@ -1,0 +1,143 @@
+"""Exports of a GroundingResult, frame interpolation, and ground-truth readers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from verifier import parse, stvg_reward
+from verifier.exports import SvagItem, to_frame_boxes, to_glmv_json, to_mot_txt, to_svag_submission
+from verifier.groundtruth import GroundTruth, read_hcstvg, read_svag, read_vidstg, seconds_from_frames
+from verifier.interpolate import frame_boxes
+from verifier.motchallenge import read_mot_txt
+from verifier.result import GroundingResult, Referent, VideoInfo
+from verifier.svageval import evaluate_svag
+from verifier.timebase import frame_of_time
+
+VIDEO = VideoInfo(path="/videos/street.mp4", width=640, height=360, fps=29.97, frame_count=300, duration=10.01)
+
+
+def result() -> GroundingResult:
+    return GroundingResult(query="the people walking", video=VIDEO, referents=[
+        Referent(id=3, label="person", interval=(1, 4), boxes={1: (64, 36, 128, 108), 2: (70, 36, 134, 108),
+                                                               4: (82, 40, 146, 112)}, score=0.8),
+        Referent(id=7, label="person", interval=(2, 3), boxes={2: (300, 100, 340, 200), 3: (310, 100, 350, 200)})])
+
+
+def test_frame_boxes_follows_the_time_rule_and_interpolates():
+    boxes = {1: (0.0, 0.0, 10.0, 10.0), 3: (20.0, 0.0, 30.0, 10.0)}
+    out = frame_boxes(boxes, fps=29.97, frame_count=300)
+    f1, f3 = frame_of_time(1, 29.97), frame_of_time(3, 29.97)
+    assert (min(out), max(out)) == (f1, f3) == (30, 90)
+    assert out[f1] == boxes[1] and out[f3] == boxes[3]
+    mid = out[60]                                                    # bridged across the missing second 2
+    assert mid[0] == pytest.approx(20 * (60 - 30) / 60)
+    assert frame_boxes(boxes, fps=29.97, frame_count=61) == {f: out[f] for f in range(30, 61)}
+    assert frame_boxes({}, 30, 100) == {} and frame_boxes(boxes, 30, 0) == {}
+    half = frame_boxes({0: (0, 0, 2, 2), 1: (2, 0, 4, 2)}, fps=10, frame_count=100, sample_fps=2.0)
+    assert sorted(half) == [0, 1, 2, 3, 4, 5] and half[5] == (2.0, 0.0, 4.0, 2.0)
+
+
+def test_glmv_json_round_trips_through_parse():
+    r = result()
+    for coords in ("norm1000", "pixels"):
+        text = json.dumps(to_glmv_json(r, coords=coords))
+        p = parse(text, coords=coords, image_size=(640, 360))
+        assert [t.label for t in p.tracks] == ["person-3", "person-7"]
+        for track, ref in zip(p.tracks, r.referents):
+            for sec, box in ref.boxes.items():
+                assert track.boxes[sec] == pytest.approx(box, abs=0.4)
+    glmv = to_glmv_json(r)
+    assert list(glmv) == ["1", "2", "3", "4"] and all(0 <= v <= 1000 for d in glmv["2"] for v in d["bbox_2d"])
+    assert to_glmv_json(r.model_copy(update={"referents": []})) == {}
+    with pytest.raises(ValueError):
+        to_glmv_json(r, coords="xyxy")
+
+
+def test_mot_txt_second_and_frame_level(tmp_path):
+    r = result()
+    lines = to_mot_txt(r).splitlines()
+    assert lines[0] == "2,3,64.00,36.00,64.00,72.00,0.8000,-1,-1,-1"
+    assert [ln.split(",")[0] for ln in lines] == ["2", "3", "3", "4", "5"]
+    path = tmp_path / "s.txt"
+    path.write_text(to_mot_txt(r, frame_level=True))
+    rows = read_mot_txt(path)
+    fb = to_frame_boxes(r)
+    assert len(rows.frames) == len(fb[3]) + len(fb[7])
+    first = np.flatnonzero(rows.ids == 3)[0]
+    assert rows.frames[first] == min(fb[3]) + 1
+    assert rows.boxes[first].tolist() == pytest.approx(list(fb[3][min(fb[3])]), abs=0.01)
+
+
+def test_svag_submission_scores_itself_perfectly():
+    r = result()
+    items = [SvagItem(result=r, dataset=name, query_id=i, video_id=1) for i, name in enumerate(("OVIS", "MOT17", "MOT20"))]
+    sub = to_svag_submission(items)
+    assert [d["name"] for d in sub["datasets"]] == ["OVIS", "MOT17", "MOT20"]
+    q = sub["datasets"][0]["queries"][0]
+    assert q["video_name"] == "street" and q["video_length"] == 300 and len(q["tracks"][0]["spatial"]) == 300
+    t0 = q["tracks"][0]
+    assert t0["temporal"] == [[30, 121, 0.8]]
+    gt = json.loads(json.dumps(sub))
+    for ds in gt["datasets"]:
+        for query in ds["queries"]:
+            for t in query["tracks"]:
+                t["temporal"] = [[s + 1, e] for s, e, _ in t["temporal"]]     # GT windows: 1-based inclusive
+    out = evaluate_svag(gt, sub)
+    assert out["average"]["HOTA"] == 100.0
+    assert to_svag_submission([{"result": r.model_dump(), "dataset": "MOT20", "query_id": 1, "video_id": 2,
+                                "video_name": "MOT20-01"}])["datasets"][2]["queries"][0]["video_name"] == "MOT20-01"
+
+
+def test_seconds_from_frames_rule():
+    fps = 30.0
+    frames = {f: (float(f), 0.0, f + 10.0, 10.0) for f in range(40, 101) if f % 2 == 0}
+    (s, e), boxes = seconds_from_frames(frames, (40, 100), fps)
+    assert (s, e) == (2, 3)                               # frames 60 and 90 lie inside [40, 100]
+    assert boxes[2] == frames[60] and boxes[3] == (90.0, 0.0, 100.0, 10.0)
+    (s, e), boxes = seconds_from_frames({61: (0, 0, 1, 1), 63: (2, 0, 3, 1)}, None, fps)
+    assert (s, e) == (2, 2) and boxes[2] == (0.0, 0.0, 1.0, 1.0)      # shorter than a second: nearest sample
+    (s, e), boxes = seconds_from_frames({59: (0, 0, 2, 2), 61: (2, 0, 4, 2)}, None, fps)
+    assert boxes[2] == (1.0, 0.0, 3.0, 2.0)                            # frame 60 interpolated
+
+
+def test_ground_truth_readers(tmp_path):
+    hc = tmp_path / "hcstvg.json"
+    hc.write_text(json.dumps({"v.mp4": {"st_frame": 11, "bbox": [[f, 0, 20, 40] for f in range(50)],
+                                        "img_num": 100, "width": 640, "height": 360, "caption": "the man"}}))
+    gt = read_hcstvg(hc, fps=25.0)[0]
+    assert gt.query == "the man" and gt.frame_tubes[0].interval == (10, 59)
+    assert gt.referents[0].interval == (1, 2) and gt.referents[0].boxes[1] == (15.0, 0.0, 35.0, 40.0)
+    assert read_hcstvg(hc)[0].referents == []                          # no fps: frame tubes only
+    with pytest.raises(ValueError, match="malformed"):
+        read_hcstvg({"v": {"bbox": []}})
+    with pytest.raises(ValueError, match="does not exist"):
+        read_hcstvg(tmp_path / "none.json")
+    anno = {"video_id": "v", "frame_count": 90, "fps": 30, "width": 64, "height": 48,
+            "subject/objects": [{"tid": 0, "category": "dog"}, {"tid": 1, "category": "cat"}],
+            "trajectories": [[{"tid": 0, "bbox": {"xmin": f, "ymin": 0, "xmax": f + 8, "ymax": 8}},
+                              {"tid": 1, "bbox": {"xmin": 0, "ymin": 0, "xmax": 4, "ymax": 4}}] for f in range(90)],
+            "temporal_gt": {"begin_fid": 15, "end_fid": 75},
+            "captions": [{"target_id": 0, "description": "a dog runs"}],
+            "questions": [{"target_id": 1, "description": "what sits?"}]}
+    dog, cat = read_vidstg(anno)
+    assert (dog.query, dog.frame_tubes[0].label, dog.frame_tubes[0].interval) == ("a dog runs", "dog", (15, 74))
+    assert dog.referents[0].interval == (1, 2) and dog.referents[0].boxes[2] == (60.0, 0.0, 68.0, 8.0)
+    assert cat.referents[0].label == "cat"
+    svag = read_svag({"datasets": [{"name": "MOT17", "queries": [{
+        "query_id": 3, "query": "walking", "video_id": 1, "video_name": "MOT17-02", "video_length": 60,
+        "tracks": [{"track_id": 5, "spatial": [[0, 0, 5, 5]] * 60, "temporal": [[1, 30]]}]}]}]}, fps={"MOT17": 30.0})
+    item = svag["MOT17"][0]
+    assert item.frame_tubes[0].windows == [(0, 29)] and item.referents[0].interval == (0, 0)
+    with pytest.raises(ValueError, match="SVAG-Bench ground truth is malformed"):
+        read_svag({"datasets": [{"queries": []}]})
+
+
+def test_ground_truth_from_stvg_is_the_reward_target():
+    gt = GroundTruth.from_stvg({"width": 100, "height": 100, "referents": [
+        {"id": 2, "label": "dog", "interval": [0, 1], "boxes": {"0": [0, 0, 10, 10], "1": None}}]})
+    assert gt.multi_referent and gt.referents[0].boxes == {0: (0.0, 0.0, 10.0, 10.0)}
+    assert stvg_reward('{"0": [{"label": "a", "bbox_2d": [0, 0, 10, 10]}]}', gt,
+                       ).referents[0].scores.tIoU == pytest.approx(0.5)

@@ -1,0 +1,300 @@
+"""Scene direction: small scripted 'acts' (crossing, stopping, meeting, following, ...) put together.
+
+An act writes the motion scripts of one to three actors so that a particular thing happens (two
+people meet in the middle, a runner overtakes a walker, ...); a scene is several acts overlapping in
+time on one background, so every query has distractors doing other things. People appear only at
+the picture's sides or at the first frame, stand on a few depth lanes (feet rows) with sizes from
+the background's perspective, and no identity is used twice at the same time.
+
+Everything random comes from one ``random.Random`` passed in: a seed gives one scene.
+
+>>> import random
+>>> from tools.synth.catalog import load_catalog
+>>> cat = load_catalog()
+>>> ctx = SceneContext(cat, cat.backgrounds[0], fps=30, frame_count=300, rng=random.Random(1))
+>>> scripts = ACTS["meet"](ctx, 0)
+>>> len(scripts), scripts[0].segments[0].vx > 0 > scripts[1].segments[0].vx
+(2, True)
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tools.synth.catalog import BackgroundSource, Catalog
+from tools.synth.motion import ActorScript, Segment
+
+WALK_SPEED = (75.0, 110.0)
+"""Walking speed range, px/s (a 150-200 px tall person: about 0.5 body heights per second)."""
+RUN_SPEED = (220.0, 280.0)
+LANES = 4
+"""Depth lanes (feet rows) spread over the background's ground band."""
+OFFSCREEN = 0.45
+"""An actor entering starts this many body heights beyond the picture's side (wholly outside)."""
+
+
+class SceneContext:
+    """What acts need: geometry, the RNG, fresh ids and sprites free at a given time."""
+
+    def __init__(self, catalog: Catalog, background: BackgroundSource, fps: int, frame_count: int,
+                 rng: random.Random) -> None:
+        self.catalog, self.background, self.fps, self.frame_count, self.rng = catalog, background, fps, frame_count, rng
+        self.width = catalog.width
+        top, bottom = background.ground
+        self.lanes = [top + (bottom - top) * i / (LANES - 1) for i in range(LANES)]
+        self._next_id = 1
+        self._busy: dict[str, list[tuple[int, int]]] = {}
+
+    def lane(self, exclude: float | None = None) -> float:
+        """A feet row: one of the lanes, jittered by up to 3 px."""
+        choices = [y for y in self.lanes if exclude is None or abs(y - exclude) > 1e-6]
+        return self.rng.choice(choices) + self.rng.uniform(-3.0, 3.0)
+
+    def height(self, feet_y: float) -> float:
+        return self.catalog.object_height("person", feet_y, self.background)
+
+    def seconds(self, s: float) -> int:
+        return max(1, int(round(s * self.fps)))
+
+    def walk_speed(self) -> float:
+        return self.rng.uniform(*WALK_SPEED)
+
+    def side_x(self, side: Literal["left", "right"], feet_y: float) -> float:
+        """Centre column just outside the picture on ``side``."""
+        off = OFFSCREEN * self.height(feet_y)
+        return -off if side == "left" else self.width + off
+
+    def new_actor(self, start: int, x: float, y: float, segments: list[Segment]) -> ActorScript:
+        """A script with a fresh id and a sprite whose identity is free over the actor's life."""
+        length = sum(s.frames for s in segments)
+        sprite = self._free_sprite(start, start + length - 1)
+        actor = ActorScript(id=self._next_id, sprite=sprite, start=start, x=x, y=y, segments=segments,
+                            mirror=self.rng.random() < 0.5)
+        self._next_id += 1
+        return actor
+
+    def _free_sprite(self, a: int, b: int) -> str:
+        sprites = self.catalog.of_kind("person")
+        overlap = {}
+        for s in sprites:
+            spans = self._busy.get(s.identity, [])
+            overlap[s.id] = sum(max(0, min(b, e) - max(a, st) + 1) for st, e in spans)
+        free = [s for s in sprites if overlap[s.id] == 0]
+        if free:
+            choice = self.rng.choice(free)
+        else:  # every identity is busy: the least overlapping one
+            choice = min(sprites, key=lambda s: (overlap[s.id], s.id))
+        self._busy.setdefault(choice.identity, []).append((a, b))
+        return choice.id
+
+
+def _frames_to_cover(distance: float, speed: float, fps: int) -> int:
+    return max(1, int(math.ceil(abs(distance) / speed * fps)))
+
+
+def _side(rng: random.Random) -> Literal["left", "right"]:
+    return rng.choice(["left", "right"])
+
+
+def _sign(side: str) -> int:
+    """Direction of motion of someone entering from ``side``."""
+    return 1 if side == "left" else -1
+
+
+def cross(ctx: SceneContext, t0: int, gait: Literal["walk", "run"] | None = None) -> list[ActorScript]:
+    """Someone walks (or runs) across the whole picture from one side to the other."""
+    gait = gait or ("run" if ctx.rng.random() < 0.3 else "walk")
+    y, side = ctx.lane(), _side(ctx.rng)
+    speed = ctx.rng.uniform(*RUN_SPEED) if gait == "run" else ctx.walk_speed()
+    x0 = ctx.side_x(side, y)
+    x1 = ctx.side_x("right" if side == "left" else "left", y)
+    seg = Segment(frames=_frames_to_cover(x1 - x0, speed, ctx.fps), vx=_sign(side) * speed, gait=gait)
+    return [ctx.new_actor(t0, x0, y, [seg])]
+
+
+def stop(ctx: SceneContext, t0: int) -> list[ActorScript]:
+    """Someone walks in, stops for a few seconds, then walks on (or back where they came from)."""
+    y, side = ctx.lane(), _side(ctx.rng)
+    speed, d = ctx.walk_speed(), _sign(side)
+    x0 = ctx.side_x(side, y)
+    x_stop = ctx.width * ctx.rng.uniform(0.3, 0.7)
+    back = ctx.rng.random() < 0.4
+    exit_x = x0 if back else ctx.side_x("right" if side == "left" else "left", y)
+    segs = [
+        Segment(frames=_frames_to_cover(x_stop - x0, speed, ctx.fps), vx=d * speed, gait="walk"),
+        Segment(frames=ctx.seconds(ctx.rng.uniform(2.5, 4.5)), gait="still"),
+        Segment(frames=_frames_to_cover(exit_x - x_stop, speed, ctx.fps), vx=(-d if back else d) * speed, gait="walk"),
+    ]
+    return [ctx.new_actor(t0, x0, y, segs)]
+
+
+def turn_back(ctx: SceneContext, t0: int) -> list[ActorScript]:
+    """Someone walks in, turns round without stopping, and walks back out."""
+    y, side = ctx.lane(), _side(ctx.rng)
+    speed, d = ctx.walk_speed(), _sign(side)
+    x0 = ctx.side_x(side, y)
+    depth = ctx.width * ctx.rng.uniform(0.45, 0.75)
+    x_turn = depth if side == "left" else ctx.width - depth
+    segs = [
+        Segment(frames=_frames_to_cover(x_turn - x0, speed, ctx.fps), vx=d * speed, gait="walk"),
+        Segment(frames=_frames_to_cover(x_turn - x0, speed, ctx.fps), vx=-d * speed, gait="walk"),
+    ]
+    return [ctx.new_actor(t0, x0, y, segs)]
+
+
+def stand(ctx: SceneContext, t0: int) -> list[ActorScript]:
+    """Someone stands still (at the first frame: already there; later: walks in first), then leaves."""
+    y = ctx.lane()
+    x = ctx.width * ctx.rng.uniform(0.1, 0.9)
+    hold = ctx.seconds(ctx.rng.uniform(6.0, 12.0))
+    out_side = "left" if x < ctx.width / 2 else "right"
+    speed = ctx.walk_speed()
+    leave = Segment(frames=_frames_to_cover(ctx.side_x(out_side, y) - x, speed, ctx.fps),
+                    vx=-speed if out_side == "left" else speed, gait="walk")
+    if t0 == 0:
+        return [ctx.new_actor(0, x, y, [Segment(frames=hold, gait="still"), leave])]
+    in_side = _side(ctx.rng)
+    x0 = ctx.side_x(in_side, y)
+    walk_in = Segment(frames=_frames_to_cover(x - x0, speed, ctx.fps), vx=speed if x > x0 else -speed, gait="walk")
+    return [ctx.new_actor(t0, x0, y, [walk_in, Segment(frames=hold, gait="still"), leave])]
+
+
+def meet(ctx: SceneContext, t0: int) -> list[ActorScript]:
+    """Two people walk towards each other from both sides, stop face to face, then walk off together."""
+    y = ctx.lane()
+    h = ctx.height(y)
+    xm = ctx.width * ctx.rng.uniform(0.4, 0.6)
+    sa, sb = ctx.walk_speed(), ctx.walk_speed()
+    xa0, xb0 = ctx.side_x("left", y), ctx.side_x("right", y)
+    xa1, xb1 = xm - 0.3 * h, xm + 0.3 * h
+    fa, fb = _frames_to_cover(xa1 - xa0, sa, ctx.fps), _frames_to_cover(xb1 - xb0, sb, ctx.fps)
+    arrive = t0 + max(fa, fb)
+    hold = ctx.seconds(ctx.rng.uniform(2.5, 4.0))
+    off = _side(ctx.rng)
+    speed = ctx.walk_speed()
+    d = -1 if off == "left" else 1
+    x_exit = ctx.side_x(off, y)
+    out = []
+    for x0, x1, f, s in ((xa0, xa1, fa, sa), (xb0, xb1, fb, sb)):
+        lead_in = arrive - f
+        segs = [Segment(frames=f, vx=(s if x1 > x0 else -s), gait="walk"),
+                Segment(frames=hold, gait="still"),
+                Segment(frames=_frames_to_cover(x_exit - x1, speed, ctx.fps), vx=d * speed, gait="walk")]
+        out.append(ctx.new_actor(lead_in, x0, y, segs))
+    return out
+
+
+def follow(ctx: SceneContext, t0: int) -> list[ActorScript]:
+    """Two people cross the picture one right behind the other at the same pace."""
+    y, side = ctx.lane(), _side(ctx.rng)
+    h, d = ctx.height(y), _sign(side)
+    speed = ctx.walk_speed()
+    gap = h * ctx.rng.uniform(0.8, 1.2)
+    x0 = ctx.side_x(side, y)
+    x1 = ctx.side_x("right" if side == "left" else "left", y)
+    frames = _frames_to_cover(x1 - x0, speed, ctx.fps)
+    lag = _frames_to_cover(gap, speed, ctx.fps)
+    leader = ctx.new_actor(t0, x0, y, [Segment(frames=frames, vx=d * speed, gait="walk")])
+    follower = ctx.new_actor(t0 + lag, x0, y, [Segment(frames=frames, vx=d * speed, gait="walk")])
+    return [leader, follower]
+
+
+def approach(ctx: SceneContext, t0: int) -> list[ActorScript]:
+    """Someone stands waiting; another walks up to them and stops beside them; both then leave."""
+    y = ctx.lane()
+    h = ctx.height(y)
+    xb = ctx.width * ctx.rng.uniform(0.3, 0.7)
+    side = "left" if xb > ctx.width / 2 else "right"  # the approacher comes from the farther side
+    d = _sign(side)
+    sa = ctx.walk_speed()
+    xa0 = ctx.side_x(side, y)
+    xa1 = xb - d * 0.5 * h
+    fa = _frames_to_cover(xa1 - xa0, sa, ctx.fps)
+    wait_after = ctx.seconds(ctx.rng.uniform(2.0, 3.0))
+    off = "right" if side == "left" else "left"
+    speed = ctx.walk_speed()
+    x_exit = ctx.side_x(off, y)
+    leave_a = Segment(frames=_frames_to_cover(x_exit - xa1, speed, ctx.fps), vx=d * speed, gait="walk")
+    leave_b = Segment(frames=_frames_to_cover(x_exit - xb, speed, ctx.fps), vx=d * speed, gait="walk")
+    if t0 == 0:
+        b_first = Segment(frames=ctx.seconds(1.0) + fa + wait_after, gait="still")
+        b = ctx.new_actor(0, xb, y, [b_first, leave_b])
+        a_start = ctx.seconds(1.0)
+    else:  # the waiting person walks in first and stops
+        sb = ctx.walk_speed()
+        xb0 = ctx.side_x(off, y)
+        fb = _frames_to_cover(xb - xb0, sb, ctx.fps)
+        wait = ctx.seconds(1.5) + fa + wait_after
+        b = ctx.new_actor(t0, xb0, y, [Segment(frames=fb, vx=-d * sb, gait="walk"),
+                                       Segment(frames=wait, gait="still"), leave_b])
+        a_start = t0 + fb + ctx.seconds(1.5)
+    a = ctx.new_actor(a_start, xa0, y, [Segment(frames=fa, vx=d * sa, gait="walk"),
+                                        Segment(frames=wait_after + ctx.seconds(0.2), gait="still"), leave_a])
+    return [b, a]
+
+
+def overtake(ctx: SceneContext, t0: int) -> list[ActorScript]:
+    """A runner catches up with a walker going the same way (on another lane) and passes them."""
+    y_walk = ctx.lane()
+    y_run = ctx.lane(exclude=min(ctx.lanes, key=lambda v: abs(v - y_walk)))
+    side = _side(ctx.rng)
+    d = _sign(side)
+    vw, vr = ctx.rng.uniform(70.0, 90.0), ctx.rng.uniform(*RUN_SPEED)
+    xw0, xr0 = ctx.side_x(side, y_walk), ctx.side_x(side, y_run)
+    far = "right" if side == "left" else "left"
+    fw = _frames_to_cover(ctx.side_x(far, y_walk) - xw0, vw, ctx.fps)
+    fr = _frames_to_cover(ctx.side_x(far, y_run) - xr0, vr, ctx.fps)
+    meet_at = ctx.width * ctx.rng.uniform(0.45, 0.65)
+    x_meet = meet_at if side == "left" else ctx.width - meet_at
+    tw = abs(x_meet - xw0) / vw
+    tr = abs(x_meet - xr0) / vr
+    walker = ctx.new_actor(t0, xw0, y_walk, [Segment(frames=fw, vx=d * vw, gait="walk")])
+    runner = ctx.new_actor(t0 + ctx.seconds(tw - tr), xr0, y_run, [Segment(frames=fr, vx=d * vr, gait="run")])
+    return [walker, runner]
+
+
+Act = Callable[[SceneContext, int], list[ActorScript]]
+ACTS: dict[str, Act] = {
+    "cross": cross, "stop": stop, "turn_back": turn_back, "stand": stand, "meet": meet,
+    "follow": follow, "approach": approach, "overtake": overtake,
+}
+"""Every act by name."""
+ACT_WEIGHTS = {"cross": 3, "stop": 2, "turn_back": 2, "stand": 1, "meet": 2, "follow": 2, "approach": 2, "overtake": 2}
+
+
+class ActCue(BaseModel):
+    """One act of a program: which, and at what second it starts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    act: str
+    at: float = Field(ge=0, description="start, seconds")
+
+
+def random_program(rng: random.Random, duration: float, channels: int = 2) -> list[ActCue]:
+    """Acts for a scene of ``duration`` seconds: ``channels`` overlapping streams of random acts."""
+    names = sorted(ACT_WEIGHTS)
+    weights = [ACT_WEIGHTS[n] for n in names]
+    cues = [ActCue(act="stand", at=0.0)] if rng.random() < 0.5 else []
+    for _ in range(channels):
+        t = rng.uniform(0.0, 2.0)
+        while t < duration - 4.0:
+            name = rng.choices(names, weights)[0]
+            cues.append(ActCue(act=name, at=round(t, 2)))
+            t += rng.uniform(5.0, 9.0)
+    return sorted(cues, key=lambda c: (c.at, c.act))
+
+
+def direct(ctx: SceneContext, program: list[ActCue]) -> list[ActorScript]:
+    """Run a program's acts in order; actors starting after the video's end are dropped."""
+    scripts: list[ActorScript] = []
+    for cue in program:
+        if cue.act not in ACTS:
+            raise ValueError(f"unknown act {cue.act!r}; known: {sorted(ACTS)}")
+        scripts += ACTS[cue.act](ctx, int(round(cue.at * ctx.fps)))
+    return [s for s in scripts if s.start < ctx.frame_count]
