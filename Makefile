@@ -3,7 +3,7 @@ PY := .venv/bin/python
 QUERY ?= the people walking
 OUT ?= outputs/quickstart
 
-.PHONY: setup ground test test-slow test-all vllm browser bench lint clean
+.PHONY: setup ground test test-slow test-all vllm browser demo-mcp bench lint clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -14,10 +14,10 @@ ground: setup
 test: setup
 	$(PY) -m pytest -m "not slow" -q
 
-test-slow: setup vllm browser
+test-slow: setup vllm browser demo-mcp
 	$(PY) -m pytest -m slow -q
 
-test-all: setup vllm browser
+test-all: setup vllm browser demo-mcp
 	$(PY) -m pytest -q
 
 vllm:
@@ -25,6 +25,9 @@ vllm:
 
 browser:
 	@STAG_BROWSER=1 scripts/bootstrap.sh
+
+demo-mcp: setup
+	@scripts/setup_demo_mcp.sh
 
 lint: setup
 	$(PY) -m ruff check agent tools verifier serving demo bench tests

@@ -30,7 +30,13 @@ class GroundConfig(BaseModel):
     model_mode: Literal["plan", "direct"] = Field(
         default="plan", description="plan: model plans, tools perceive; direct: model outputs per-second tracks"
     )
-    sample_fps: float = Field(default=1.0, gt=0, le=30)
+    sample_fps: float = Field(default=1.0, gt=0, le=30, description="the unit of the answer: boxes per second")
+    track_fps: float | None = Field(
+        default=None, gt=0, le=30,
+        description="rate the tools sample at to track (answers stay per second); None: as dense as "
+        "track_budget samples allow, between sample_fps and 4",
+    )
+    track_budget: int = Field(default=120, ge=1, description="samples the automatic track_fps may spend on a video")
     detector: str = Field(
         default="coco+person",
         description="'coco+person' (people from the bundled person model, the rest from YOLOv3-tiny), 'coco' "

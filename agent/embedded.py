@@ -22,7 +22,7 @@ import numpy as np
 from agent.api import GroundConfig
 from agent.intervals import merge
 from agent.kinematics import Motion, motion
-from agent.plan import Decision, Pick, Scene, Window, event
+from agent.plan import Decision, Pick, Scene, Window, event, tracking_fps
 from agent.predicates import Holds, Thresholds, evaluate
 from agent.query import QueryPlan, parse_query
 from tools.track import Track
@@ -66,7 +66,7 @@ class EmbeddedPlanner:
         """Windows around the seconds where the coarse look saw a target class (else the whole video)."""
         info, plan = scene.info, scene.plan
         end = max(0.0, (info.frame_count - 1) / info.fps)
-        whole = Window(start=0, end=end, sample_fps=self.config.sample_fps, reason="the whole video")
+        whole = Window(start=0, end=end, sample_fps=tracking_fps(self.config, end + 1), reason="the whole video")
         seen = sorted({s for c in (plan.classes if plan and plan.classes else scene.sightings)
                        for s in scene.sightings.get(c, [])})
         if not seen:
@@ -78,8 +78,9 @@ class EmbeddedPlanner:
         if covered >= 0.7 * (end + 1):
             return [whole], [event("plan_time", "plan", f"target objects seen across the video "
                                    f"({len(seen)} coarse sightings): looking at all of it")]
-        windows = [Window(start=s, end=e, sample_fps=self.config.sample_fps,
-                          reason="target objects seen here in the coarse look") for s, e in spans]
+        rate = tracking_fps(self.config, covered)
+        windows = [Window(start=s, end=e, sample_fps=rate, reason="target objects seen here in the coarse look")
+                   for s, e in spans]
         text = ", ".join(f"{w.start:g}-{w.end:g} s" for w in windows)
         return windows, [event("plan_time", "plan", f"coarse look: target objects around {text}",
                                windows=[list(w.key()[:2]) for w in windows])]
@@ -165,8 +166,8 @@ class EmbeddedPlanner:
                           - tracked)
         if glimpses:
             spans = merge([(max(0.0, s - 2.0), min(end, s + 2.0)) for s in glimpses], gap=1.0)
-            windows = [Window(start=s, end=e, sample_fps=max(NARROW_FPS, self.config.sample_fps),
-                              classes=classes, reason="glimpsed but not tracked: a denser look")
+            windows = [Window(start=s, end=e, sample_fps=max(NARROW_FPS, tracking_fps(self.config, end + 1)),
+                              classes=classes, reason="glimpsed but not tracked: a denser look", closer=True)
                        for s, e in spans[:4]]
             windows = [w for w in windows if w.key() not in looked]
             if windows:
@@ -176,7 +177,8 @@ class EmbeddedPlanner:
                                         f"{glimpses[:6]} s: looking again at {text} at {windows[0].sample_fps:g} FPS")
         covered = sum(w.end - w.start + 1 for w in scene.windows if w.sample_fps >= self.config.sample_fps)
         if covered < end + 1 - 1e-6:
-            whole = Window(start=0, end=end, sample_fps=self.config.sample_fps, reason="widened to the whole video")
+            whole = Window(start=0, end=end, sample_fps=tracking_fps(self.config, end + 1),
+                           reason="widened to the whole video")
             if whole.key() not in looked:
                 return Decision(action="widen", windows=[whole],
                                 message="no track satisfies the query in the windows looked at: widening to "

@@ -171,13 +171,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model")
     p.add_argument("--mode", choices=["plan", "direct"], default="plan")
     p.add_argument("--detector", help="detector spec (default: the agent's)")
+    p.add_argument("--fps", type=float, default=1.0, help="sampling rate of the tools (default 1)")
     p.add_argument("--cache", metavar="DIR", help="perception cache folder (default: a new temporary one)")
     args = p.parse_args(argv)
     from tools.offline import apply_offline_env
 
     apply_offline_env()
     config = GroundConfig(planner=args.planner, base_url=args.base_url, model=args.model, model_mode=args.mode,
-                          cache_dir=args.cache, **({"detector": args.detector} if args.detector else {}))
+                          cache_dir=args.cache, sample_fps=args.fps, **({"detector": args.detector} if args.detector else {}))
     bar = None
     if not args.json:
         from tqdm import tqdm

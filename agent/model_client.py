@@ -98,8 +98,8 @@ def fit(image: np.ndarray, max_side: int) -> np.ndarray:
     return cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
 
 
-def extract_json(text: str) -> Any:
-    """The first JSON value in a model answer (``<think>``, ``<answer>``, fences and box markers removed).
+def extract_json(text: str) -> dict[str, Any]:
+    """The first JSON object in a model answer (``<think>``, ``<answer>``, fences and box markers removed).
 
     Raises ``ValueError`` saying what was wrong.
     """
@@ -109,16 +109,18 @@ def extract_json(text: str) -> Any:
     if not body:
         raise ValueError("the answer is empty")
     decoder = json.JSONDecoder()
-    starts = [i for i, ch in enumerate(body) if ch in "{["][:32]
+    starts = [i for i, ch in enumerate(body) if ch == "{"][:32]
     if not starts:
         raise ValueError(f"no JSON object in the answer: {body[:120]!r}")
     last_error = ""
     for i in starts:
         try:
             value, _ = decoder.raw_decode(body, i)
-            return value
         except json.JSONDecodeError as exc:
-            last_error = f"{exc.msg} at character {exc.pos}"
+            last_error = last_error or f"{exc.msg} at character {exc.pos}"
+            continue
+        if isinstance(value, dict):
+            return value
     raise ValueError(f"the answer is not valid JSON ({last_error}): {body[:120]!r}")
 
 

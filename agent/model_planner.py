@@ -36,7 +36,7 @@ from agent.api import GroundConfig
 from agent.embedded import EmbeddedPlanner
 from agent.intervals import merge
 from agent.model_client import ModelCallError, ModelClient, ModelUnavailable, Reply, data_url, extract_json, fit, image_tokens
-from agent.plan import Decision, Pick, PlannerFailure, Scene, Window, event
+from agent.plan import Decision, Pick, PlannerFailure, Scene, Window, event, tracking_fps
 from agent.query import QueryPlan
 from tools.track import Track
 from verifier.result import TraceEvent, VideoInfo
@@ -170,9 +170,10 @@ class ModelPlanner:
         if not spans:
             events.append(event("plan_time", "plan", f"the model sees no interval ({answer.reason}); the tools "
                                 "will look at the whole video"))
-            return [Window(start=0, end=last, sample_fps=self.config.sample_fps, reason="model saw no interval")], events
-        windows = [Window(start=s, end=e, sample_fps=self.config.sample_fps, reason="the model's interval")
-                   for s, e in spans]
+            return [Window(start=0, end=last, sample_fps=tracking_fps(self.config, last + 1),
+                           reason="model saw no interval")], events
+        rate = tracking_fps(self.config, sum(e - s + 1 for s, e in spans))
+        windows = [Window(start=s, end=e, sample_fps=rate, reason="the model's interval") for s, e in spans]
         events.append(event("plan_time", "plan", "model intervals: " + ", ".join(f"{w.start:g}-{w.end:g} s"
                                                                                    for w in windows)
                             + f" ({answer.reason})", intervals=[[w.start, w.end] for w in windows]))
@@ -329,10 +330,11 @@ class ModelPlanner:
         last = max(0, int((info.frame_count - 1) / info.fps))
         if answer.action in ("widen", "narrow"):
             spans = [s for s in (_clip_span(x, last) for x in answer.intervals) if s]
-            fps = self.config.sample_fps * (4 if answer.action == "narrow" else 1)
+            fps = tracking_fps(self.config, sum(e - s + 1 for s, e in spans))
+            fps = max(fps, 4.0) if answer.action == "narrow" else fps
             looked = {w.key() for w in scene.windows}
-            windows = [w for w in (Window(start=s, end=e, sample_fps=fps, reason=f"the model asked to {answer.action}")
-                                   for s, e in spans) if w.key() not in looked]
+            windows = [w for w in (Window(start=s, end=e, sample_fps=fps, reason=f"the model asked to {answer.action}",
+                                          closer=answer.action == "narrow") for s, e in spans) if w.key() not in looked]
             return Decision(action=answer.action, windows=windows,
                             message=f"the model asks to {answer.action}: {spans} ({answer.reason})")
         by_id = {t.id: t for t in cands}

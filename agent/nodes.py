@@ -140,6 +140,13 @@ def _to_seconds(track: Track, sample_fps: float, new_id: int) -> Track | None:
     return Track(id=new_id, label=track.label, boxes=dict(sorted(boxes.items())), scores=dict(sorted(scores.items())))
 
 
+def _same_object(a: Track, b: Track, min_iou: float = 0.3) -> bool:
+    """True when two tracks of one class overlap well at some second they share."""
+    from verifier.boxes import box_iou
+
+    return a.label == b.label and any(box_iou(a.boxes[k], b.boxes[k]) >= min_iou for k in set(a.boxes) & set(b.boxes))
+
+
 def _run_tools(video: str, w, deps: Deps, tracker, on_progress) -> tuple[list[Track], int, dict[str, float]]:
     """tools.perceive on one window (through the cache when configured): tracks, samples, timings."""
     from tools.perceive import perceive as run_tools
@@ -182,7 +189,6 @@ def perceive(state: GroundState, runtime: Runtime[Deps]) -> dict:
     from tools.track import TrackerConfig
 
     deps = runtime.context
-    cfg = deps.config
     t = time.perf_counter()
     direct = _direct_tracks(state, deps)
     if direct is not None and not direct.pop("_failed", False):
@@ -202,14 +208,13 @@ def perceive(state: GroundState, runtime: Runtime[Deps]) -> dict:
             deps.progress("detect", frac, f"window {n + 1}/{len(todo)}: sample {k}/{total}")
 
         classes = w.classes  # None: every class, so one look serves every query about this video
-        tracker = TrackerConfig(min_seen_s=1.0) if w.sample_fps > 1 else None
+        tracker = TrackerConfig(min_seen_s=1.0) if w.sample_fps >= 2 else None
         seen_tracks, samples, timings = _run_tools(state["video"], w, deps, tracker, on_progress)
         new = [tr for tr in (_to_seconds(tr, w.sample_fps, next_id + i) for i, tr in enumerate(seen_tracks)) if tr]
         next_id += len(seen_tracks)
-        if w.sample_fps > cfg.sample_fps and new:
-            # A denser look replaces what the coarser one saw of these classes in this window.
-            names = {tr.label for tr in new}
-            tracks = [tr for tr in tracks if not (tr.label in names and tr.last >= w.start and tr.first <= w.end)]
+        if w.closer and new:
+            # A denser look replaces the coarser tracks it saw again (same object at a shared second).
+            tracks = [tr for tr in tracks if not any(_same_object(tr, nt) for nt in new)]
         tracks.extend(new)
         labels = sorted({tr.label for tr in new})
         events.append(event(

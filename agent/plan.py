@@ -14,10 +14,12 @@ A planner answers three questions the graph asks in order: *when* to look (:meth
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from agent.api import GroundConfig
 from agent.query import QueryPlan
 from tools.track import Track
 from verifier.result import TraceEvent, VideoInfo
@@ -31,6 +33,7 @@ class Window(BaseModel):
     sample_fps: float = Field(default=1.0, gt=0)
     classes: list[str] | None = None
     reason: str = ""
+    closer: bool = Field(default=False, description="a denser look at what a coarser window saw (its tracks replace)")
 
     @property
     def seconds(self) -> int:
@@ -101,6 +104,22 @@ class Planner(Protocol):
     def refine(self, scene: Scene, picks: list[Pick]) -> tuple[list[Pick], list[TraceEvent]]:
         """Each referent's own interval."""
         ...
+
+
+def tracking_fps(config: GroundConfig, seconds: float) -> float:
+    """The rate the tools sample at to track ``seconds`` of video.
+
+    ByteTrack links boxes by overlap; at 1 FPS a walker moves more than its own width between
+    samples and is lost, so the tools sample denser (answers stay one box per second) as far as
+    ``track_budget`` allows.
+
+    >>> tracking_fps(GroundConfig(), 10), tracking_fps(GroundConfig(), 60), tracking_fps(GroundConfig(), 600)
+    (4.0, 2.0, 1.0)
+    """
+    if config.track_fps is not None:
+        return config.track_fps
+    dense = config.track_budget / max(seconds, 1.0)
+    return float(max(config.sample_fps, min(4.0, math.floor(dense * 2) / 2)))
 
 
 def event(step: str, kind: str, message: str, elapsed: float = 0.0, **data: Any) -> TraceEvent:

@@ -219,6 +219,9 @@ def parse_query(text: str, encoder: Encoder | None = None) -> QueryPlan:
         predicate = "moving"
     if direction is not None and predicate == "present":
         predicate = "moving"
+    if predicate == "moving" and re.search(r"\bfrom (?:the )?(?:left|right)(?: side)? to (?:the )?(?:left|right)\b",
+                                           lowered):
+        predicate = "crosses"  # "passing from the left side to the right" goes all the way across
 
     # Target = the first object named; the other object of a relation = the first one after the verb.
     pred_pos = min((i for i, _, v in pred_hits if v == predicate), default=len(tokens))

@@ -120,12 +120,12 @@ PREDICATES: dict[str, tuple[str, ...]] = {
     "enters": (
         "enter", "enters", "entering", "appear", "appears", "appearing", "arrive", "arrives", "arriving",
         "comes into view", "come into view", "comes in", "walks in", "walks into the frame",
-        "enters the scene", "shows up",
+        "enters the scene", "shows up", "into view", "walks into view", "comes into the frame",
     ),
     "leaves": (
         "leave", "leaves", "leaving", "exit", "exits", "exiting", "disappear", "disappears",
         "disappearing", "goes out of view", "walks out", "walks away out of the frame", "departs the scene",
-        "leaves the scene", "vanish", "vanishes", "moves out of frame",
+        "leaves the scene", "vanish", "vanishes", "moves out of frame", "out of view", "walks out of view",
     ),
     "turns_back": (
         "turn back", "turns back", "turning back", "turn around", "turns around", "turning around",
@@ -137,8 +137,7 @@ PREDICATES: dict[str, tuple[str, ...]] = {
         "crosses the street", "crossing the road", "goes across", "walks across", "across",
     ),
     "approaches": (
-        "approach", "approaches", "approaching", "walks toward", "walks towards", "moves toward",
-        "moves towards", "goes up to", "walks up to", "comes near", "gets closer to", "nears", "closes in",
+        "approach", "approaches", "approaching", "goes up to", "walks up to", "comes near", "gets closer to", "nears", "closes in",
         "goes over to", "walk up to", "walks over to", "heads to", "goes to",
     ),
     "follows": (

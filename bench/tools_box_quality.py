@@ -23,15 +23,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools.offline import apply_offline_env  # noqa: E402
+from tools.offline import apply_offline_env
 
 apply_offline_env()
 
-from tools.assets import asset_path  # noqa: E402
-from tools.detect import load_detector  # noqa: E402
-from tools.synth.catalog import load_catalog  # noqa: E402
-from tools.video import probe, read_frame  # noqa: E402
-from verifier.boxes import box_iou  # noqa: E402
+from tools.assets import asset_path
+from tools.detect import load_detector
+from tools.synth.catalog import load_catalog
+from tools.video import probe, read_frame
+from verifier.boxes import box_iou
 
 SCALES = (0.15, 0.2, 0.27, 0.35, 0.45, 0.6, 0.8, 1.0)
 BANDS = ((0, 40), (40, 70), (70, 100), (100, 140), (140, 250))

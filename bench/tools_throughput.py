@@ -9,9 +9,9 @@ overlap from sample to sample and IoU association is reliable. The 1-FPS tracker
 same detections at the 1-FPS frames (a subset of the reference's frames), so only association
 differs. Reported against the reference (its boxes at whole seconds): CLEAR-MOT ID switches at
 IoU 0.5, HOTA / AssA (verifier), and the number of tracks. Part 3 does the same against the
-exact ground truth of synthetic videos when ``tools.synth`` can generate them.
+exact ground truth of a generated synthetic benchmark (``tools.synth``).
 
-    .venv/bin/python bench/tools_throughput.py [--detectors coco,person,coco+person] [--skip-ids]
+    .venv/bin/python bench/tools_throughput.py [--parts throughput,film-ids,synth-ids] [--synth small]
 """
 
 from __future__ import annotations
@@ -19,64 +19,21 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Mapping, Sequence
 from pathlib import Path
-
-import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools.offline import apply_offline_env  # noqa: E402
+from tools.offline import apply_offline_env
 
 apply_offline_env()
 
-from tools.assets import asset_path  # noqa: E402
-from tools.detect import DEFAULT_DETECTOR, load_detector  # noqa: E402
-from tools.perceive import perceive  # noqa: E402
-from tools.track import Track, TrackerConfig, track  # noqa: E402
-from tools.video import iter_samples, probe  # noqa: E402
-from verifier.boxes import box_iou  # noqa: E402
-from verifier.hota import hota  # noqa: E402
-
-FrameBoxes = Mapping[int, Mapping[int, Sequence[float]]]
-
-
-def id_switches(gt: FrameBoxes, pred: FrameBoxes, threshold: float = 0.5) -> int:
-    """CLEAR-MOT identity switches: a ground-truth object matched to a different id than last time.
-
-    Matches of the previous frame are kept while their IoU stays >= ``threshold``; the rest are
-    assigned by the Hungarian method on IoU.
-    """
-    last: dict[int, int] = {}
-    switches = 0
-    for f in sorted(gt):
-        g, p = gt[f], pred.get(f, {})
-        match = {gid: pid for gid, pid in last.items()
-                 if gid in g and pid in p and box_iou(g[gid], p[pid]) >= threshold}
-        free_g = [gid for gid in g if gid not in match]
-        free_p = [pid for pid in p if pid not in match.values()]
-        if free_g and free_p:
-            iou = np.array([[box_iou(g[a], p[b]) for b in free_p] for a in free_g])
-            rows, cols = linear_sum_assignment(-iou)
-            for r, c in zip(rows, cols):
-                if iou[r, c] >= threshold:
-                    gid, pid = free_g[r], free_p[c]
-                    if gid in last and last[gid] != pid:
-                        switches += 1
-                    match[gid] = pid
-        last.update(match)
-    return switches
-
-
-def frames_of(tracks: Sequence[Track], step: int = 1) -> dict[int, dict[int, tuple[float, ...]]]:
-    """``{sample // step: {track id: box}}`` for samples that are multiples of ``step``."""
-    out: dict[int, dict[int, tuple[float, ...]]] = {}
-    for t in tracks:
-        for k, b in t.boxes.items():
-            if k % step == 0:
-                out.setdefault(k // step, {})[t.id] = b
-    return out
+from tools.assets import asset_path
+from tools.detect import DEFAULT_DETECTOR, load_detector
+from tools.perceive import perceive
+from tools.track import TrackerConfig, track
+from tools.track_metrics import frames_of, id_switches
+from tools.video import iter_samples, probe
+from verifier.hota import hota
 
 
 def throughput(detectors: list[str]) -> None:
@@ -94,7 +51,7 @@ def throughput(detectors: list[str]) -> None:
               f"{tm['track']:.2f} | {tm['load']:.1f} | {len(p.tracks)} |")
 
 
-def compare(name: str, gt: FrameBoxes, dets, images, configs: dict[str, TrackerConfig]) -> None:
+def compare(name: str, gt, dets, images, configs: dict[str, TrackerConfig]) -> None:
     for label, cfg in configs.items():
         tracks = track(dets, sample_fps=1.0, config=cfg, images=images)
         pred = frames_of(tracks)
@@ -133,18 +90,61 @@ def real_film_ids(reference_fps: int, spec: str) -> None:
     })
 
 
+def synth_ids(preset: str, spec: str) -> None:
+    """ID switches against the exact ground truth of a generated synthetic benchmark."""
+    import json
+    import tempfile
+
+    from tools.synth.generate import generate
+    from verifier.timebase import frame_of_time
+
+    det = load_detector(spec, conf=TrackerConfig().low_thresh)
+    configs = {"ByteTrack (IoU only)": TrackerConfig(appearance=False), "ByteTrack + appearance cue": TrackerConfig()}
+    totals = {k: [0, 0.0] for k in configs}
+    with tempfile.TemporaryDirectory(prefix="stag-synth-ids-") as tmp:
+        manifest = generate(preset, tmp, seed=0)
+        print(f"\n## ID switches on the synthetic benchmark '{preset}' ({len(manifest.videos)} videos, exact GT; "
+              f"{spec} detections)\n")
+        print("| video | tracker at 1 FPS | ID switches | HOTA | AssA | DetA | tracks |")
+        print("|---|---|---|---|---|---|---|")
+        for v in manifest.videos:
+            actors = json.loads((Path(tmp) / v.frames_gt).read_text())["actors"]
+            samples = list(iter_samples(Path(tmp) / v.path))
+            gt: dict[int, dict[int, tuple[float, ...]]] = {}
+            for s in samples:
+                for a in actors:
+                    i = frame_of_time(s.time, v.fps) - a["first_frame"]
+                    if 0 <= i < len(a["boxes"]) and a["boxes"][i] is not None:
+                        gt.setdefault(s.index, {})[a["id"]] = tuple(a["boxes"][i])
+            dets = det.detect([s.image for s in samples])
+            for label, cfg in configs.items():
+                tracks = track(dets, sample_fps=1.0, config=cfg, images=[s.image for s in samples])
+                pred = frames_of(tracks)
+                res = hota({f: dict(b) for f, b in gt.items()}, pred)
+                sw = id_switches(gt, pred)
+                totals[label][0] += sw
+                totals[label][1] += res.HOTA / len(manifest.videos)
+                print(f"| {v.name} | {label} | {sw} | {res.HOTA:.3f} | {res.AssA:.3f} | {res.DetA:.3f} | {len(tracks)} |")
+        for label, (sw, h) in totals.items():
+            print(f"| **all** | {label} | **{sw}** | **{h:.3f}** (mean) | | | |")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--detectors", default="coco,person,coco+person")
     ap.add_argument("--id-detector", default=DEFAULT_DETECTOR, help="detector for the ID-switch comparison")
     ap.add_argument("--reference-fps", type=int, default=10)
-    ap.add_argument("--skip-throughput", action="store_true")
-    ap.add_argument("--skip-ids", action="store_true")
+    ap.add_argument("--parts", default="throughput,film-ids,synth-ids",
+                    help="comma list of: throughput, film-ids, synth-ids")
+    ap.add_argument("--synth", default="small", help="synthetic benchmark preset for synth-ids")
     args = ap.parse_args(argv)
-    if not args.skip_throughput:
+    parts = set(args.parts.split(","))
+    if "throughput" in parts:
         throughput(args.detectors.split(","))
-    if not args.skip_ids:
+    if "film-ids" in parts:
         real_film_ids(args.reference_fps, args.id_detector)
+    if "synth-ids" in parts:
+        synth_ids(args.synth, args.id_detector)
     print("\nCommand: .venv/bin/python bench/tools_throughput.py " + " ".join(argv or sys.argv[1:]))
     return 0
 

@@ -26,8 +26,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from verifier.hota import ARRAY_FIELDS, COUNT_FIELDS, hota_from_arrays  # noqa: E402
-from verifier.rewards import RewardConfig, stvg_reward  # noqa: E402
+from verifier.hota import ARRAY_FIELDS, COUNT_FIELDS, hota_from_arrays
+from verifier.rewards import RewardConfig, stvg_reward
 
 W, H = 1280, 720
 
@@ -84,7 +84,7 @@ def mot17_sequence(rng: np.random.Generator) -> tuple[tuple, tuple]:
             if rng.random() < 0.9:
                 pid = g + 1 if (g >= 10 or t < (start + end) // 2) else 41 + g
                 pred.append((t + 1, pid, list(np.asarray(box) + rng.normal(0, 3, 4))))
-    to_arrays = lambda rows: (np.array([r[0] for r in rows]), np.array([r[1] for r in rows]),  # noqa: E731
+    to_arrays = lambda rows: (np.array([r[0] for r in rows]), np.array([r[1] for r in rows]),
                               np.array([r[2] for r in rows], dtype=float))
     return to_arrays(gt), to_arrays(pred)
 

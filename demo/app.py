@@ -25,7 +25,7 @@ from agent.api import Cancelled
 from demo.errors import DemoError, plain_message
 from demo.examples import Example
 from demo.referents import TABLE_COLUMNS, referent_id_of_row, referent_table, track_gallery
-from demo.request import MAX_SAMPLE_FPS, MIN_SAMPLE_FPS, PLANNER_CHOICES, demo_request, planner_name
+from demo.request import PLANNER_CHOICES, SAMPLING_CHOICES, demo_request, planner_name
 from demo.run import DemoOutcome, run_demo
 from demo.timeline import timeline_figure
 from demo.trace_view import trace_markdown
@@ -103,9 +103,9 @@ def build_app(examples: Sequence[Example], workdir: str | Path) -> gr.Blocks:
         planner: str,
         base_url: str,
         model: str,
-        sample_fps: float,
+        sampling: str,
         request: gr.Request,
-        progress: gr.Progress = gr.Progress(),
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio injects progress through this default)
     ) -> tuple[Any, ...]:
         """Find when and where every referent of a typed query appears in a video.
 
@@ -115,12 +115,13 @@ def build_app(examples: Sequence[Example], workdir: str | Path) -> gr.Blocks:
             planner: "embedded" (offline) or "model" (an OpenAI-compatible endpoint).
             base_url: the model endpoint URL when planner is "model", e.g. http://127.0.0.1:8000/v1.
             model: the model name served at base_url.
-            sample_fps: frames per second the tools look at (1 is the default).
+            sampling: frames per second the tools look at to track: "auto" (default), "0.5", "1", "2" or "4";
+                the answer has one box per second either way.
         """
         key = getattr(request, "session_hash", None) or "api"
         stop = stops[key] = threading.Event()
         try:
-            req = demo_request(video, query, planner, base_url, model, sample_fps)
+            req = demo_request(video, query, planner, base_url, model, sampling)
             progress(0.0, desc="starting")
             outcome = run_demo(
                 req, tempfile.mkdtemp(prefix="run-", dir=workdir),
@@ -189,9 +190,9 @@ def build_app(examples: Sequence[Example], workdir: str | Path) -> gr.Blocks:
                     with gr.Row(visible=False) as model_fields:
                         base_url = gr.Textbox(label="Endpoint URL", placeholder="http://127.0.0.1:8000/v1")
                         model = gr.Textbox(label="Model name", placeholder="zai-org/GLM-4.1V-9B-Thinking")
-                    sample_fps = gr.Slider(
-                        MIN_SAMPLE_FPS, MAX_SAMPLE_FPS, value=1.0, step=0.25,
-                        label="Sampling rate (frames per second)", elem_id="stag-fps",
+                    sampling = gr.Dropdown(
+                        SAMPLING_CHOICES, value="auto", label="Sampling rate (frames the tools look at per second)",
+                        elem_id="stag-sampling",
                     )
                 with gr.Row():
                     run = gr.Button("Find", variant="primary", scale=3, elem_id="stag-run")
@@ -205,7 +206,7 @@ def build_app(examples: Sequence[Example], workdir: str | Path) -> gr.Blocks:
             with gr.Column(scale=3, min_width=420):
                 status = gr.HTML(IDLE, elem_id="stag-status")
                 video_out = gr.Video(
-                    label="Annotated video (chosen referents highlighted, other tracks faint)",
+                    label="Annotated video (each referent boxed with its id and a short trail)",
                     interactive=False, height=360, elem_id="stag-video-out",
                 )
                 timeline = gr.Plot(label="Timeline", show_label=False, elem_id="stag-timeline")
@@ -221,13 +222,12 @@ def build_app(examples: Sequence[Example], workdir: str | Path) -> gr.Blocks:
                     object_fit="contain", elem_id="stag-track",
                 )
         with gr.Row(equal_height=False):
-            with gr.Column(scale=3):
-                with gr.Accordion("Reasoning and tool calls", open=True):
-                    trace = gr.Markdown("_Run a query to see how stag decides._", max_height=360, elem_id="stag-trace")
+            with gr.Column(scale=3), gr.Accordion("Reasoning and tool calls", open=True):
+                trace = gr.Markdown("_Run a query to see how stag decides._", max_height=360, elem_id="stag-trace")
             with gr.Column(scale=2):
                 files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="stag-downloads")
 
-        inputs = [video_in, query, planner, base_url, model, sample_fps]
+        inputs = [video_in, query, planner, base_url, model, sampling]
         outputs = [status, video_out, timeline, table, trace, files, gallery]
         run.click(ground_video, inputs, outputs, api_name="ground")
         query.submit(ground_video, inputs, outputs, api_visibility="private")

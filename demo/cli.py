@@ -10,7 +10,7 @@ offline. To reach the page from other machines, bind ``--host 0.0.0.0`` behind y
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import importlib.metadata
 import ipaddress
 import shutil
 import sys
@@ -21,6 +21,10 @@ from pydantic import BaseModel, Field
 
 from tools.offline import apply_offline_env
 
+MCP_HOW = (
+    "run scripts/setup_demo_mcp.sh once and start the demo with PYTHONPATH=.venv-demo-mcp, "
+    "or use `stag serve`, whose MCP endpoint is /mcp"
+)
 SHARE_REFUSED = (
     "stag demo: --share is refused: it tunnels the page through Gradio's servers on the internet, and "
     "stag runs offline. Use --host 0.0.0.0 (behind your own proxy or firewall) to reach it from other machines."
@@ -34,16 +38,21 @@ class DemoOptions(BaseModel):
     port: int | None = Field(default=None, ge=1, le=65535, description="None: first free port from 7860")
     mcp: bool = False
     workdir: Path | None = Field(default=None, description="where runs write their files (None: a temp dir)")
+    examples_dir: Path | None = Field(default=None, description="where example clips are kept (None: user cache)")
 
 
 def mcp_missing() -> str | None:
-    """Why Gradio's MCP server cannot start here, or None when it can."""
-    if importlib.util.find_spec("mcp") is None:
-        return "the 'mcp' package is not installed (pip install 'stag[serve]')"
+    """Why Gradio's MCP server cannot start in this environment, or None when it can.
+
+    Gradio 6's MCP server is written against ``mcp<2`` (its ``gradio[mcp]`` extra); with ``mcp`` 2.x,
+    which ``stag serve`` uses, it fails at launch, so the demo refuses ``--mcp`` up front.
+    """
     try:
-        from mcp.server.streamable_http_manager import StreamableHTTPSessionManager  # noqa: F401
-    except ImportError as exc:
-        return f"the installed 'mcp' package lacks what Gradio's MCP server needs ({exc})"
+        version = importlib.metadata.version("mcp")
+    except importlib.metadata.PackageNotFoundError:
+        return f"the 'mcp' package is not installed; {MCP_HOW}"
+    if int(version.split(".")[0]) >= 2:
+        return f"Gradio's MCP server needs mcp<2 (the gradio[mcp] extra) but this environment has mcp {version}; {MCP_HOW}"
     return None
 
 
@@ -61,16 +70,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def start(options: DemoOptions, *, block: bool = True):
-    """Build the page and launch it; with ``block=False`` return the running app (call ``.close()``)."""
+def serve(options: DemoOptions) -> None:
+    """Build the page and serve it until interrupted (Ctrl-C); run files are removed afterwards."""
     apply_offline_env()
     from demo.app import build_app, launch_options
-    from demo.examples import film_examples
+    from demo.examples import default_examples_dir, demo_examples
     from tools.assets import AssetMissing
 
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="stag-demo-"))
     try:
-        examples = film_examples(workdir / "examples")
+        examples = demo_examples(options.examples_dir or default_examples_dir())
     except AssetMissing as exc:
         print(f"stag demo: no bundled example video ({exc})", file=sys.stderr)
         examples = []
@@ -81,14 +90,12 @@ def start(options: DemoOptions, *, block: bool = True):
             server_name=options.host,
             server_port=options.port,
             mcp_server=options.mcp,
-            prevent_thread_lock=not block,
             allowed_paths=sorted({str(e.video.parent) for e in examples}),
             **launch_options(),
         )
     finally:
-        if block and options.workdir is None:
+        if options.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    return app
 
 
 def main(argv: list[str]) -> int:
@@ -99,6 +106,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--share", action="store_true", help="refused: stag does not tunnel to the internet")
     parser.add_argument("--mcp", action="store_true", help="also serve the app as an MCP server")
     parser.add_argument("--workdir", type=Path, default=None, help="keep run outputs here (default: temp dir)")
+    parser.add_argument("--examples-dir", type=Path, default=None,
+                        help="where the example clips are written once (default: ~/.cache/stag/demo-examples)")
     args = parser.parse_args(argv)
     if args.share:
         print(SHARE_REFUSED, file=sys.stderr)
@@ -114,5 +123,8 @@ def main(argv: list[str]) -> int:
             f"stag demo: serving on {args.host}: anyone who can reach this address can use the page.",
             file=sys.stderr,
         )
-    start(DemoOptions(host=args.host, port=args.port, mcp=args.mcp, workdir=args.workdir), block=True)
+    options = DemoOptions(
+        host=args.host, port=args.port, mcp=args.mcp, workdir=args.workdir, examples_dir=args.examples_dir
+    )
+    serve(options)
     return 0

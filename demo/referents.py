@@ -67,7 +67,7 @@ def track_gallery(
     shown: list[tuple[np.ndarray, str]] = []
     start, end = min(wanted), max(wanted)
     for sample in iter_samples(video, 1.0, start=start, end=end):
-        second = int(round(sample.time))
+        second = round(sample.time)
         if second not in wanted:
             continue
         box = referent.boxes[second]

@@ -5,10 +5,10 @@ Every check fails with a :class:`DemoError` whose message tells the person what 
 >>> import tempfile, pathlib
 >>> clip = pathlib.Path(tempfile.mkdtemp()) / "clip.mp4"
 >>> _ = clip.write_bytes(b"not empty")
->>> req = demo_request(str(clip), "  the people walking ", "embedded", "", "", 1.0)
->>> req.query, req.config.planner, req.config.sample_fps
-('the people walking', 'embedded', 1.0)
->>> demo_request(str(clip), "   ", "embedded", "", "", 1.0)
+>>> req = demo_request(str(clip), "  the people walking ", "embedded", "", "", "2")
+>>> req.query, req.config.planner, req.config.track_fps
+('the people walking', 'embedded', 2.0)
+>>> demo_request(str(clip), "   ", "embedded", "", "", "auto")
 Traceback (most recent call last):
 ...
 demo.errors.DemoError: Type what you are looking for in the video, e.g. "the people walking".
@@ -34,8 +34,14 @@ PLANNER_CHOICES: list[tuple[str, PlannerChoice]] = [
 """(label shown on the page, planner name the agent and API clients use)."""
 
 MAX_QUERY_CHARS = 300
-MIN_SAMPLE_FPS = 0.25
-MAX_SAMPLE_FPS = 5.0
+SAMPLING_CHOICES: list[tuple[str, str]] = [
+    ("auto: as dense as the video's length allows, up to 4 per second", "auto"),
+    ("0.5 per second", "0.5"),
+    ("1 per second", "1"),
+    ("2 per second", "2"),
+    ("4 per second", "4"),
+]
+"""How often the tools look at the video to track (the answer stays one box per second)."""
 
 
 class DemoRequest(BaseModel):
@@ -75,13 +81,31 @@ def check_endpoint_url(url: str) -> str:
     return url
 
 
+def tracking_rate(choice: str | float | None) -> float | None:
+    """Frames per second the tools sample to track, from the page's choice (None: automatic).
+
+    >>> tracking_rate("auto"), tracking_rate("2"), tracking_rate(0.5)
+    (None, 2.0, 0.5)
+    """
+    if choice is None or str(choice).strip().lower() in ("", "auto"):
+        return None
+    try:
+        rate = float(choice)
+    except ValueError:
+        rate = float("nan")
+    allowed = [float(v) for _, v in SAMPLING_CHOICES if v != "auto"]
+    if rate not in allowed:
+        raise DemoError(f"Sampling rate {choice!r} is not offered: choose auto or one of {', '.join(map(str, allowed))} per second.")
+    return rate
+
+
 def demo_request(
     video: str | None,
     query: str | None,
     planner: str,
     base_url: str | None,
     model: str | None,
-    sample_fps: float | None,
+    sampling: str | float | None,
 ) -> DemoRequest:
     """Check the page's raw inputs and turn them into a :class:`DemoRequest`."""
     if not video:
@@ -96,16 +120,14 @@ def demo_request(
         raise DemoError('Type what you are looking for in the video, e.g. "the people walking".')
     if len(text) > MAX_QUERY_CHARS:
         raise DemoError(f"The query is {len(text)} characters long; keep it under {MAX_QUERY_CHARS}.")
-    fps = float(sample_fps if sample_fps is not None else 1.0)
-    if not MIN_SAMPLE_FPS <= fps <= MAX_SAMPLE_FPS:
-        raise DemoError(f"Sampling rate must be between {MIN_SAMPLE_FPS} and {MAX_SAMPLE_FPS} frames per second.")
+    rate = tracking_rate(sampling)
     name = planner_name(planner)
     if name == "model":
         url = check_endpoint_url(base_url or "")
         model_name = (model or "").strip()
         if not model_name:
             raise DemoError("Enter the model name the endpoint serves, e.g. zai-org/GLM-4.1V-9B-Thinking.")
-        config = GroundConfig(planner="model", base_url=url, model=model_name, sample_fps=fps)
+        config = GroundConfig(planner="model", base_url=url, model=model_name, track_fps=rate)
     else:
-        config = GroundConfig(planner="embedded", sample_fps=fps)
+        config = GroundConfig(planner="embedded", track_fps=rate)
     return DemoRequest(video=path, query=text, config=config)

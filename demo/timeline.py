@@ -11,7 +11,7 @@ video) and a one-second referent is still visible. Dots mark the seconds that ca
 >>> fig = timeline_figure(result)
 >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
 ['#3 person']
->>> fig.axes[0].get_xlim()
+>>> tuple(map(float, fig.axes[0].get_xlim()))
 (0.0, 10.0)
 """
 

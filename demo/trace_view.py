@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from verifier.result import TraceEvent
 
+
 def _details(data: dict, limit: int) -> str:
     if not data:
         return ""

@@ -122,8 +122,10 @@ class JobManager:
 
     def resume(self, job_id: str, client: str) -> JobRow:
         """Run an interrupted, cancelled or failed job again under the same id."""
-        self.resumable(job_id)
         with self._lock:
+            self.resumable(job_id)
+            if job_id in self._live:
+                raise errors.NotReady(f"job {job_id} is still stopping; retry in a moment", retry_after=1)
             self._admit(client)
             self.store.update(job_id, state="queued", stage="queued", fraction=0.0, message="resumed",
                               error=None, finished_at=None, client=client)
@@ -161,6 +163,8 @@ class JobManager:
             if live is not None:
                 live.reason = "cancelled"
                 live.cancel.set()
+                if row.state == "queued":  # not started: say so now, the worker will skip it
+                    self.store.update(job_id, finished_at=utcnow(), **self._stopped(job_id, live))
         return self.get(job_id) if row.state not in FINISHED_STATES else row
 
     def active_count(self) -> int:
@@ -176,7 +180,8 @@ class JobManager:
                 live.reason = "interrupted"
                 live.cancel.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
-        wait_for([live.future for live in lives.values() if live.future is not None], timeout=wait_s)
+        running = [live.future for live in lives.values() if live.future is not None and not live.future.cancelled()]
+        wait_for(running, timeout=wait_s)  # (cancelled futures never count as done for wait())
         self.store.mark_interrupted()
 
     # -- the worker ------------------------------------------------------------------------------
@@ -191,26 +196,27 @@ class JobManager:
 
         return sink
 
-    def _finish(self, job_id: str, **fields: Any) -> None:
-        self.store.update(job_id, finished_at=utcnow(), **fields)
-
     def _run(self, job_id: str, live: _Live) -> None:
+        outcome: dict[str, Any] = {}
         try:
-            self._run_once(job_id, live)
+            outcome = self._run_once(job_id, live)
         finally:
-            with self._lock:
-                self._live.pop(job_id, None)
+            with self._lock:  # the outcome and the end of the live entry are seen together
+                if outcome:
+                    self.store.update(job_id, finished_at=utcnow(), **outcome)
+                if self._live.get(job_id) is live:
+                    del self._live[job_id]
                 self._active[live.client] -= 1
                 if self._active[live.client] <= 0:
                     del self._active[live.client]
 
-    def _run_once(self, job_id: str, live: _Live) -> None:
+    def _run_once(self, job_id: str, live: _Live) -> dict[str, Any]:
+        """Run the job; the columns that record its outcome."""
         row = self.store.get(job_id)
         if row is None:
-            return
+            return {}
         if live.cancel.is_set():
-            self._stopped(job_id, live)
-            return
+            return self._stopped(job_id, live)
         self.store.update(job_id, state="running", started_at=utcnow(), attempts=row.attempts + 1,
                           stage="probe", fraction=0.0, message="started")
 
@@ -224,30 +230,28 @@ class JobManager:
         try:
             result = self._runner(row, self._progress_sink(job_id), live.cancel)
         except errors.Cancelled:
-            self._stopped(job_id, live)
+            return self._stopped(job_id, live)
         except errors.ServeError as exc:
-            self._finish(job_id, state="failed", error=exc.info(), message=exc.message[:500])
+            return {"state": "failed", "error": exc.info(), "message": exc.message[:500]}
         except Exception as exc:
             log.exception("job %s crashed", job_id)
             err = errors.Internal(f"the run failed unexpectedly ({type(exc).__name__}: {exc}); resubmit it, "
                                   "and report it if it happens again")
-            self._finish(job_id, state="failed", error=err.info(), message=err.message[:500])
-        else:
-            self._finish(job_id, state="succeeded", result=result.model_dump_json(), fraction=1.0,
-                         message="done")
+            return {"state": "failed", "error": err.info(), "message": err.message[:500]}
         finally:
             timer.cancel()
+        return {"state": "succeeded", "result": result.model_dump_json(), "fraction": 1.0, "message": "done"}
 
-    def _stopped(self, job_id: str, live: _Live) -> None:
+    def _stopped(self, job_id: str, live: _Live) -> dict[str, Any]:
+        """The outcome of a job whose cancel event was set, by the reason it was set."""
         if live.reason == "timeout":
             err: errors.ServeError = errors.Timeout(
                 f"the job ran longer than {self.limits.job_timeout_s:g} s and was stopped; "
                 "use a shorter video or ask the operator to raise the job time limit")
-            self._finish(job_id, state="failed", error=err.info(), message=err.message)
-        elif live.reason == "interrupted":
+            return {"state": "failed", "error": err.info(), "message": err.message}
+        if live.reason == "interrupted":
             err = errors.Interrupted(f"the server stopped before this job finished; resume it with "
                                      f"POST /jobs/{job_id}/resume")
-            self._finish(job_id, state="interrupted", error=err.info(), message="interrupted by a server stop")
-        else:
-            err = errors.Cancelled(f"job {job_id} was cancelled; resume it with POST /jobs/{job_id}/resume")
-            self._finish(job_id, state="cancelled", error=err.info(), message="cancelled")
+            return {"state": "interrupted", "error": err.info(), "message": "interrupted by a server stop"}
+        err = errors.Cancelled(f"job {job_id} was cancelled; resume it with POST /jobs/{job_id}/resume")
+        return {"state": "cancelled", "error": err.info(), "message": "cancelled"}

@@ -166,6 +166,13 @@ def _split_extra(argv: list[str]) -> tuple[list[str], list[str]]:
     return argv, []
 
 
+def _validation_message(exc: ValidationError) -> str:
+    """'--port: Input should be greater than or equal to 1' for the first invalid option."""
+    error = exc.errors()[0]
+    field = str(error["loc"][0]) if error["loc"] else "option"
+    return f"--{field.replace('_', '-')}: {error['msg']}"
+
+
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -180,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         api_key = _api_key(args)
         plan = build_launch(model, options, api_key=api_key)
     except (ModelError, ModelServerError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
-        detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+        detail = _validation_message(exc) if isinstance(exc, ValidationError) else str(exc)
         print(f"stag serve-model: {detail}", file=sys.stderr)
         return 2
     if not is_loopback(args.host) and api_key is None:

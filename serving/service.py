@@ -45,7 +45,6 @@ class ToolService:
     """Tool calls, uploads and job results, shared by the MCP server and the REST twin."""
 
     def __init__(self, settings: ServeSettings, media: MediaLibrary, jobs: JobManager) -> None:
-        self.settings = settings
         self.limits = settings.limits
         self.media = media
         self.jobs = jobs

@@ -228,9 +228,9 @@ def build_processor(tokenizer):
 
 def fingerprint() -> str:
     """Changes whenever this builder or the transformers that runs it changes (cache key)."""
-    import transformers
+    from importlib.metadata import version
 
-    source = Path(__file__).read_bytes() + transformers.__version__.encode()
+    source = Path(__file__).read_bytes() + version("transformers").encode()
     return hashlib.sha256(source).hexdigest()[:16]
 
 

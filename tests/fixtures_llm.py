@@ -14,7 +14,7 @@
   first token, and JSON-schema answers come out complete and valid (no whitespace loop).
 
 Without ``.venv-vllm`` the vLLM fixtures skip with the setup command, except under ``CI=true``, where
-they fail (CI runs ``make vllm`` first). Start-up takes about 35-75 s on 2 shared cores, ~3 GB RAM.
+they fail (CI runs ``make vllm`` first). Start-up takes 35-130 s on 2 shared cores (more when they are busy), ~3 GB RAM each.
 """
 
 from __future__ import annotations

@@ -17,28 +17,28 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from demo_server import running_demo
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from demo_server import running_demo
+from demo.examples import default_examples_dir, film_excerpt
 from tools.video import iter_samples, probe
 from verifier.result import GroundingResult
-
-EXCERPT = "street-film-first-10s.mp4"
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Client, Path]]:
+    """The running demo's client and the page's quick example clip (the excerpt the demo offers)."""
     workdir = tmp_path_factory.mktemp("demo")
     with running_demo(workdir) as url:
         downloads = workdir / "client"
         downloads.mkdir()
-        yield Client(url, verbose=False, download_files=str(downloads)), workdir
+        yield Client(url, verbose=False, download_files=str(downloads)), film_excerpt(default_examples_dir())
 
 
 def _ground(client: Client, video: Path | str, query: str, planner: str = "embedded", base_url: str = "",
-            model: str = "", fps: float = 1.0) -> dict:
-    out = client.predict(handle_file(str(video)), query, planner, base_url, model, fps, api_name="/ground")
+            model: str = "", sampling: str = "auto") -> dict:
+    out = client.predict(handle_file(str(video)), query, planner, base_url, model, sampling, api_name="/ground")
     names = ["status", "video", "plot", "table", "trace", "files", "gallery"]
     assert len(out) == len(names)
     return dict(zip(names, out))
@@ -52,8 +52,7 @@ def _h264_frames(path: str | Path) -> tuple[str, str, int]:
 
 
 def test_bundled_example_end_to_end(demo: tuple[Client, Path]) -> None:
-    client, workdir = demo
-    example = workdir / "examples" / EXCERPT
+    client, example = demo
     out = _ground(client, example, "the people walking")
 
     assert "stag-ok" in out["status"] and "Found" in out["status"], out["status"]
@@ -113,18 +112,18 @@ def test_unreadable_upload_in_plain_words(demo: tuple[Client, Path], tmp_path: P
 
 
 def test_unreachable_model_endpoint_in_plain_words(demo: tuple[Client, Path]) -> None:
-    client, workdir = demo
+    client, excerpt = demo
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    out = _ground(client, workdir / "examples" / EXCERPT, "a car", "model", f"http://127.0.0.1:{port}/v1", "glm")
+    out = _ground(client, excerpt, "a car", "model", f"http://127.0.0.1:{port}/v1", "glm")
     assert "stag-error" in out["status"]
     assert f"The model endpoint http://127.0.0.1:{port}/v1 could not be reached (connection refused)" in out["status"]
 
 
 def test_nothing_found_is_said(demo: tuple[Client, Path]) -> None:
-    client, workdir = demo
-    out = _ground(client, workdir / "examples" / EXCERPT, "an elephant")
+    client, excerpt = demo
+    out = _ground(client, excerpt, "an elephant")
     assert "stag-warn" in out["status"] and "No referent found for “an elephant”" in out["status"]
     assert "Nothing matching “an elephant” was found in this video" in out["status"]
     assert out["table"]["data"] == [] and out["gallery"]["value"] == []
@@ -136,8 +135,8 @@ def test_nothing_found_is_said(demo: tuple[Client, Path]) -> None:
     [("   ", "Type what you are looking for"), ("xqzv", "The request was not accepted: could not find anything")],
 )
 def test_bad_queries_in_plain_words(demo: tuple[Client, Path], query: str, words: str) -> None:
-    client, workdir = demo
-    out = _ground(client, workdir / "examples" / EXCERPT, query)
+    client, excerpt = demo
+    out = _ground(client, excerpt, query)
     assert "stag-error" in out["status"] and words in out["status"]
 
 

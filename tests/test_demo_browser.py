@@ -16,9 +16,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PIL import Image
-
 from demo_server import running_demo
+from PIL import Image
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -13,22 +13,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tools.offline import apply_offline_env
-
-apply_offline_env()
-
-from demo.app import banner, summary  # noqa: E402
-from demo.cli import SHARE_REFUSED, is_loopback, main, mcp_missing  # noqa: E402
-from demo.endpoint import check_endpoint  # noqa: E402
-from demo.errors import DemoError, plain_message  # noqa: E402
-from demo.examples import film_excerpt  # noqa: E402
-from demo.referents import referent_id_of_row, referent_table, track_gallery  # noqa: E402
-from demo.request import demo_request  # noqa: E402
-from demo.run import DemoOutcome, notices_of, overall_fraction, stage_label  # noqa: E402
-from demo.timeline import bar_span, referent_color, timeline_figure  # noqa: E402
-from demo.trace_view import trace_markdown  # noqa: E402
-from tools.video import VideoError, probe  # noqa: E402
-from verifier.result import GroundingResult, Referent, TraceEvent, VideoInfo  # noqa: E402
+from demo.app import banner, summary
+from demo.cli import SHARE_REFUSED, is_loopback, main, mcp_missing
+from demo.endpoint import check_endpoint
+from demo.errors import DemoError, plain_message
+from demo.examples import film_excerpt
+from demo.referents import referent_id_of_row, referent_table, track_gallery
+from demo.request import demo_request
+from demo.run import DemoOutcome, notices_of, overall_fraction, stage_label
+from demo.timeline import bar_span, referent_color, timeline_figure
+from demo.trace_view import trace_markdown
+from tools.video import VideoError, probe
+from verifier.result import GroundingResult, Referent, TraceEvent, VideoInfo
 
 VIDEO = VideoInfo(path="v.mp4", width=640, height=360, fps=29.97, frame_count=599, duration=20.0)
 
@@ -53,29 +49,31 @@ def clip_file(tmp_path: Path) -> Path:
 
 
 def test_request_embedded_defaults(clip_file: Path) -> None:
-    req = demo_request(str(clip_file), "  the   people walking ", "embedded", "", "", 2.0)
+    req = demo_request(str(clip_file), "  the   people walking ", "embedded", "", "", "auto")
     assert req.query == "the people walking"
-    assert req.config.planner == "embedded" and req.config.sample_fps == 2.0 and req.config.base_url is None
+    assert req.config.planner == "embedded" and req.config.track_fps is None and req.config.base_url is None
+    assert demo_request(str(clip_file), "a car", "embedded", "", "", "2").config.track_fps == 2.0
 
 
 def test_request_model_planner(clip_file: Path) -> None:
-    req = demo_request(str(clip_file), "a car", "model", " http://127.0.0.1:8000/v1/ ", " glm ", 1.0)
+    req = demo_request(str(clip_file), "a car", "model", " http://127.0.0.1:8000/v1/ ", " glm ", "auto")
     assert (req.config.planner, req.config.base_url, req.config.model) == ("model", "http://127.0.0.1:8000/v1", "glm")
 
 
 @pytest.mark.parametrize(
     ("video", "query", "planner", "url", "model", "fps", "words"),
     [
-        (None, "a car", "embedded", "", "", 1.0, "Choose a video first"),
-        ("missing.mp4", "a car", "embedded", "", "", 1.0, "no longer on the server"),
-        ("CLIP", "   ", "embedded", "", "", 1.0, "Type what you are looking for"),
-        ("CLIP", "x" * 400, "embedded", "", "", 1.0, "keep it under 300"),
-        ("CLIP", "a car", "embedded", "", "", 0.0, "Sampling rate must be between"),
-        ("CLIP", "a car", "embedded", "", "", 60.0, "Sampling rate must be between"),
-        ("CLIP", "a car", "model", "", "glm", 1.0, "Enter the model endpoint URL"),
-        ("CLIP", "a car", "model", "ftp://host/v1", "glm", 1.0, "not an http(s) address"),
-        ("CLIP", "a car", "model", "http://127.0.0.1:8000/v1", " ", 1.0, "Enter the model name"),
-        ("CLIP", "a car", "telepathy", "", "", 1.0, "Unknown planner"),
+        (None, "a car", "embedded", "", "", "auto", "Choose a video first"),
+        ("missing.mp4", "a car", "embedded", "", "", "auto", "no longer on the server"),
+        ("CLIP", "   ", "embedded", "", "", "auto", "Type what you are looking for"),
+        ("CLIP", "x" * 400, "embedded", "", "", "auto", "keep it under 300"),
+        ("CLIP", "a car", "embedded", "", "", "0", "Sampling rate '0' is not offered"),
+        ("CLIP", "a car", "embedded", "", "", "60", "Sampling rate '60' is not offered"),
+        ("CLIP", "a car", "embedded", "", "", "fast", "Sampling rate 'fast' is not offered"),
+        ("CLIP", "a car", "model", "", "glm", "auto", "Enter the model endpoint URL"),
+        ("CLIP", "a car", "model", "ftp://host/v1", "glm", "auto", "not an http(s) address"),
+        ("CLIP", "a car", "model", "http://127.0.0.1:8000/v1", " ", "auto", "Enter the model name"),
+        ("CLIP", "a car", "telepathy", "", "", "auto", "Unknown planner"),
     ],
 )
 def test_request_refusals_say_what_to_do(clip_file, video, query, planner, url, model, fps, words) -> None:
@@ -88,7 +86,7 @@ def test_request_refuses_empty_upload(tmp_path: Path) -> None:
     empty = tmp_path / "empty.mp4"
     empty.touch()
     with pytest.raises(DemoError, match="empty"):
-        demo_request(str(empty), "a car", "embedded", "", "", 1.0)
+        demo_request(str(empty), "a car", "embedded", "", "", "auto")
 
 
 # ---------------------------------------------------------------- endpoint check on a real loopback server
@@ -98,7 +96,7 @@ class _Models(BaseHTTPRequestHandler):
     status = 200
     body: bytes = json.dumps({"object": "list", "data": [{"id": "glm-tiny", "object": "model"}]}).encode()
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         if self.path != "/v1/models":
             self.send_response(404)
             self.end_headers()
@@ -274,6 +272,14 @@ def test_share_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert SHARE_REFUSED in capsys.readouterr().err
 
 
-def test_loopback_and_mcp_checks() -> None:
-    assert is_loopback("127.0.0.1") and is_loopback("::1") and not is_loopback("0.0.0.0")
-    assert mcp_missing() is None  # the serve extra brings mcp; Gradio's MCP server imports from it
+def test_loopback_checks() -> None:
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("example.org")
+
+
+def test_mcp_flag_refused_in_plain_words_with_mcp2(capsys: pytest.CaptureFixture[str]) -> None:
+    """The main venv has mcp 2.x (for `stag serve`); Gradio 6's MCP server needs mcp<2."""
+    assert mcp_missing() is not None
+    assert main(["--mcp"]) == 2
+    err = capsys.readouterr().err
+    assert "--mcp is not available: Gradio's MCP server needs mcp<2" in err and "setup_demo_mcp.sh" in err

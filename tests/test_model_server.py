@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 class Want(NamedTuple):
-    tools: bool
+    tool_parser: str | None
     coords: str
     reasoning_parser: str | None
     tp: int
@@ -47,14 +47,14 @@ class Want(NamedTuple):
 
 # What each hub model must get, written out independently of the registry.
 EXPECTED = {
-    "zai-org/GLM-4.1V-9B-Thinking": Want(False, "0-1000", None, 1, 32768),
-    "zai-org/GLM-4.5V": Want(True, "0-1000", "glm45", 4, 65536),
-    "zai-org/GLM-4.5V-FP8": Want(True, "0-1000", "glm45", 4, 65536),
-    "zai-org/GLM-4.6V": Want(True, "0-1000", "glm45", 4, 65536),
-    "zai-org/GLM-4.6V-FP8": Want(True, "0-1000", "glm45", 4, 65536),
-    "zai-org/GLM-4.6V-Flash": Want(True, "0-1000", "glm45", 1, 32768),
-    "Qwen/Qwen2.5-VL-7B-Instruct": Want(True, "pixels", None, 1, 32768),
-    "Qwen/Qwen3-VL-8B-Instruct": Want(True, "0-1000", None, 1, 32768),
+    "zai-org/GLM-4.1V-9B-Thinking": Want(None, "0-1000", None, 1, 32768),
+    "zai-org/GLM-4.5V": Want("glm45", "0-1000", "glm45", 4, 65536),
+    "zai-org/GLM-4.5V-FP8": Want("glm45", "0-1000", "glm45", 4, 65536),
+    "zai-org/GLM-4.6V": Want("glm45", "0-1000", "glm45", 4, 65536),
+    "zai-org/GLM-4.6V-FP8": Want("glm45", "0-1000", "glm45", 4, 65536),
+    "zai-org/GLM-4.6V-Flash": Want("glm45", "0-1000", "glm45", 1, 32768),
+    "Qwen/Qwen2.5-VL-7B-Instruct": Want(None, "pixels", None, 1, 32768),
+    "Qwen/Qwen3-VL-8B-Instruct": Want("hermes", "0-1000", None, 1, 32768),
 }
 
 
@@ -91,10 +91,8 @@ def test_dry_run_gpu_command_per_model(name: str, capsys: pytest.CaptureFixture[
     assert json.loads(flag(cmd, "--limit-mm-per-prompt")) == {"image": 8, "video": 1}
     assert json.loads(flag(cmd, "--media-io-kwargs")) == {"video": {"fps": 2.0, "max_duration": 600}}
     assert flag(cmd, "--reasoning-parser") == want.reasoning_parser
-    assert ("--enable-auto-tool-choice" in cmd) is want.tools
-    assert (flag(cmd, "--tool-call-parser") is not None) is want.tools
-    if name.startswith("zai-org") and want.tools:
-        assert flag(cmd, "--tool-call-parser") == "glm45"
+    assert flag(cmd, "--tool-call-parser") == want.tool_parser
+    assert ("--enable-auto-tool-choice" in cmd) is (want.tool_parser is not None)
     assert flag(cmd, "--tensor-parallel-size") == (str(want.tp) if want.tp > 1 else None)
     assert ("--enable-expert-parallel" in cmd) is (want.tp > 1)
     assert "--enforce-eager" not in cmd and "--allowed-local-media-path" not in cmd
@@ -102,7 +100,7 @@ def test_dry_run_gpu_command_per_model(name: str, capsys: pytest.CaptureFixture[
     assert settings["base_url"] == "http://127.0.0.1:8123/v1"
     assert settings["model"] == name and settings["device"] == "gpu"
     assert settings["coordinates"] == want.coords
-    assert settings["supports_tools"] is want.tools
+    assert settings["supports_tools"] is (want.tool_parser is not None)
     expected_reasoning = (
         "think-answer-tags"
         if name.endswith("Thinking")
@@ -248,9 +246,9 @@ def test_api_key_stays_out_of_the_printed_command(
             ["--model", "zai-org/GLM-4.5V", "--max-model-len", "200000"],
             "exceeds zai-org/GLM-4.5V's context of 65536",
         ),
-        (["--port", "0"], "greater than or equal to 1"),
-        (["--max-images", "-1"], "greater than or equal to 0"),
-        (["--video-fps", "0"], "greater than 0"),
+        (["--port", "0"], "--port: Input should be greater than or equal to 1"),
+        (["--max-images", "-1"], "--max-images: Input should be greater than or equal to 0"),
+        (["--video-fps", "0"], "--video-fps: Input should be greater than 0"),
         (["--model", "zai-org/GLM-4.5V", "--like", "acme/Other"], "unknown model 'acme/Other'"),
     ],
 )

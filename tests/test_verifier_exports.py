@@ -9,10 +9,18 @@ import pytest
 
 from verifier import parse, stvg_reward
 from verifier.exports import SvagItem, to_frame_boxes, to_glmv_json, to_mot_txt, to_svag_submission
-from verifier.groundtruth import GroundTruth, read_hcstvg, read_svag, read_vidstg, seconds_from_frames
+from verifier.groundtruth import (
+    GroundTruth,
+    read_hcstvg,
+    read_mot,
+    read_svag,
+    read_vidstg,
+    seconds_from_frames,
+)
 from verifier.interpolate import frame_boxes
 from verifier.motchallenge import read_mot_txt
 from verifier.result import GroundingResult, Referent, VideoInfo
+from verifier.scoring import frame_level_scores
 from verifier.svageval import evaluate_svag
 from verifier.timebase import frame_of_time
 
@@ -141,3 +149,25 @@ def test_ground_truth_from_stvg_is_the_reward_target():
     assert gt.multi_referent and gt.referents[0].boxes == {0: (0.0, 0.0, 10.0, 10.0)}
     assert stvg_reward('{"0": [{"label": "a", "bbox_2d": [0, 0, 10, 10]}]}', gt,
                        ).referents[0].scores.tIoU == pytest.approx(0.5)
+
+
+def test_frame_level_scoring_expands_seconds_by_interpolation():
+    anno = {"video_id": "v", "frame_count": 90, "fps": 30, "width": 64, "height": 48,
+            "subject/objects": [{"tid": 0, "category": "dog"}],
+            "trajectories": [[{"tid": 0, "bbox": {"xmin": f, "ymin": 0, "xmax": f + 8, "ymax": 8}}] for f in range(90)],
+            "temporal_gt": {"begin_fid": 15, "end_fid": 75}, "captions": [{"target_id": 0, "description": "dog"}]}
+    gt = read_vidstg(anno)[0]
+    s = frame_level_scores(gt, gt.referents[0].boxes)
+    # seconds 1 and 2 stand for frames 30 and 60: 31 of the tube's 60 frames; linear motion is exact
+    assert s.tIoU == pytest.approx(31 / 60) and s.mvIoU == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="frame-level"):
+        frame_level_scores(GroundTruth.from_stvg({"width": 8, "height": 8, "referents": []}), {})
+
+
+def test_read_mot_ground_truth(tmp_path):
+    path = tmp_path / "MOT17-02.txt"
+    path.write_text("1,1,10,10,20,20,1,1,1\n1,2,50,50,5,5,0,1,1\n11,1,20,10,20,20,1,1,1\n")
+    gt = read_mot(path, width=640, height=480, fps=10.0)
+    assert gt.video == "MOT17-02" and [t.id for t in gt.frame_tubes] == [1]        # zero-marked dropped
+    assert gt.frame_tubes[0].boxes == {0: (10.0, 10.0, 30.0, 30.0), 10: (20.0, 10.0, 40.0, 30.0)}
+    assert gt.referents[0].interval == (0, 1) and gt.referents[0].boxes[1] == (20.0, 10.0, 40.0, 30.0)

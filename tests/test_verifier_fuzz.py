@@ -116,4 +116,5 @@ def test_bad_ground_truth_scores_zero_with_a_reason():
         with pytest.warns(RuntimeWarning, match="unusable ground truth"):
             r = stvg_reward("{}", gt)
         assert r.reward == 0.0 and r.reason.startswith("ground truth unusable")
-    assert score_batch(["x"], None, [{"width": 1}])["rewards"] == [0.0]
+    with pytest.warns(RuntimeWarning, match="lacks height"):
+        assert score_batch(["x"], None, [{"width": 1}])["rewards"] == [0.0]

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from verifier.hota import ALPHAS, ARRAY_FIELDS, COUNT_FIELDS, combine_hota, hota, hota_from_arrays
 
 trackeval = pytest.importorskip("trackeval")
-from trackeval.datasets._base_dataset import _BaseDataset  # noqa: E402
-from trackeval.metrics import HOTA as TrackEvalHOTA  # noqa: E402
+from trackeval.datasets._base_dataset import _BaseDataset
+from trackeval.metrics import HOTA as TrackEvalHOTA
 
 FIELDS = ARRAY_FIELDS + COUNT_FIELDS
 
@@ -144,7 +144,7 @@ def test_mot17_size_sequence_is_identical_to_trackeval():
 def test_xyxy_input_matches_trackeval_x0y0x1y1():
     rng = np.random.default_rng(3)
     gt, pred = random_sequence(rng, "switches")
-    to_xyxy = lambda rows: (rows[0], rows[1], [[b[0], b[1], b[0] + b[2], b[1] + b[3]] for b in rows[2]])  # noqa: E731
+    to_xyxy = lambda rows: (rows[0], rows[1], [[b[0], b[1], b[0] + b[2], b[1] + b[3]] for b in rows[2]])
     g2, p2 = to_xyxy(gt), to_xyxy(pred)
     assert_same(hota_from_arrays(*g2, *p2, box_format="xyxy"), trackeval_hota(g2, p2, box_format="xyxy"))
 
@@ -196,7 +196,7 @@ def test_perfect_prediction_scores_one(gt):
 @settings(max_examples=60, deadline=None)
 @given(sequences, sequences, st.permutations(list(range(7))), st.permutations(list(range(7))))
 def test_invariant_to_relabelling_ids(gt, pred, perm_g, perm_p):
-    relabel = lambda seq, perm: {f: {perm[i] * 13 + 5: b for i, b in d.items()} for f, d in seq.items()}  # noqa: E731
+    relabel = lambda seq, perm: {f: {perm[i] * 13 + 5: b for i, b in d.items()} for f, d in seq.items()}
     a = hota(gt, pred)
     b = hota(relabel(gt, perm_g), relabel(pred, perm_p))
     for name in FIELDS:

@@ -14,6 +14,6 @@ def test_import_verifier_loads_no_heavy_dependency():
     code = ("import sys, verifier, verifier.cli, verifier.adapters, verifier.reward_server, verifier.exports, "
             "verifier.svageval, verifier.groundtruth, verifier.interpolate; "
             f"print([m for m in {heavy!r} if m in sys.modules])")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from verifier import RewardConfig, format_reward, stvg_reward, verify
@@ -164,14 +164,14 @@ def _multi_answer(tracks: dict[str, tuple[range, list]]) -> str:
 
 
 def test_multi_referent_reward_assigns_and_penalises_misses_and_extras():
-    both = _multi_answer({"p-2": (range(2, 6), [500, 500, 600, 600]), "p-1": (range(0, 4), [0, 0, 100, 100])})
+    both = _multi_answer({"p-2": (range(2, 6), [500, 500, 600, 600]), "p-1": (range(4), [0, 0, 100, 100])})
     r = stvg_reward(both, MULTI, with_hota=True)
     assert (r.tIoU, r.mvIoU, r.reward) == (1.0, 1.0, 2.0) and r.hota == pytest.approx(1.0)
     assert [(d.gt_id, d.label) for d in r.referents] == [(7, "p-1"), (9, "p-2")]
-    one = stvg_reward(_multi_answer({"p-1": (range(0, 4), [0, 0, 100, 100])}), MULTI)
+    one = stvg_reward(_multi_answer({"p-1": (range(4), [0, 0, 100, 100])}), MULTI)
     assert one.tIoU == 0.5 and one.referents[1].label is None
-    extra = _multi_answer({"p-1": (range(0, 4), [0, 0, 100, 100]), "p-2": (range(2, 6), [500, 500, 600, 600]),
-                           "p-3": (range(0, 2), [900, 900, 950, 950])})
+    extra = _multi_answer({"p-1": (range(4), [0, 0, 100, 100]), "p-2": (range(2, 6), [500, 500, 600, 600]),
+                           "p-3": (range(2), [900, 900, 950, 950])})
     assert stvg_reward(extra, MULTI).tIoU == pytest.approx(2 / 3)
     hota_weighted = stvg_reward(both, MULTI, RewardConfig(w_hota=1.0))
     assert hota_weighted.reward == pytest.approx(3.0) and hota_weighted.hota == pytest.approx(1.0)

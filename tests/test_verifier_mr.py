@@ -6,8 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from verifier.moment_retrieval import (average_precision, check_rows, mean_ap, qvhighlights_brief, recall_at_1,
-                                       recall_at_k)
+from verifier.moment_retrieval import (
+    average_precision,
+    check_rows,
+    mean_ap,
+    qvhighlights_brief,
+    recall_at_1,
+    recall_at_k,
+)
 
 
 def ref_iou(a, b) -> float:
@@ -56,7 +62,7 @@ def ref_brief(pred_rows, gt_rows) -> dict[str, float]:
             best = max(gts[q], key=lambda g: ref_iou(first, g))
             hits.append(ref_iou(first, best) >= t)
         r1[t] = float(np.mean(hits))
-    pct = lambda v: round(100 * v, 2)  # noqa: E731
+    pct = lambda v: round(100 * v, 2)
     return {"MR-full-R1@0.5": pct(r1[0.5]), "MR-full-R1@0.7": pct(r1[0.7]),
             "MR-full-mAP": pct(np.mean(list(ap.values()))), "MR-full-mAP@0.5": pct(ap[0.5]),
             "MR-full-mAP@0.75": pct(ap[0.75])}

@@ -7,7 +7,15 @@ import json
 import pytest
 
 from verifier.hota import combine_hota, hota_from_arrays
-from verifier.svageval import (SUBSETS, SvagQuery, evaluate_subset, evaluate_svag, load_svag, map_ids, sequence_name)
+from verifier.svageval import (
+    SUBSETS,
+    SvagQuery,
+    evaluate_subset,
+    evaluate_svag,
+    load_svag,
+    map_ids,
+    sequence_name,
+)
 
 L = 10
 A = [0, 0, 20, 20]
@@ -141,7 +149,7 @@ def test_average_over_subsets_is_rounded_and_m_hiou_uses_the_rounded_means():
     assert out["OVIS"]["mIoU"] == 100.0 and out["MOT17"]["mIoU"] == 50.0
     assert out["average"]["mIoU"] == round(200 / 3, 3) == 66.667
     assert out["average"]["m-HIoU"] == round((out["average"]["HOTA"] + 66.667) / 2, 3)
-    assert list(out["average"])[0] == "m-HIoU"
+    assert next(iter(out["average"])) == "m-HIoU"
     keys = ["HOTA", "DetA", "AssA", "DetRe", "DetPr", "AssRe", "AssPr", "LocA", "mIoU", "R1@0.1", "R1@0.3",
             "R1@0.5", "R5@0.1", "R5@0.3", "R5@0.5", "R10@0.1", "R10@0.3", "R10@0.5"]
     assert all(list(out[n]) == keys for n in SUBSETS)

@@ -176,7 +176,7 @@ def _empty(names: Sequence[str]) -> sv.Detections:
 def _input_shape(width: int, height: int, size: int) -> tuple[int, int]:
     """Network input (w, h): long side ``size``, aspect kept, both multiples of 32."""
     scale = size / max(width, height)
-    return (max(32, int(round(width * scale / 32)) * 32), max(32, int(round(height * scale / 32)) * 32))
+    return (max(32, round(width * scale / 32) * 32), max(32, round(height * scale / 32) * 32))
 
 
 class DarknetDetector:

@@ -21,6 +21,7 @@ from :func:`verifier.interpolate.frame_boxes` (re-exported here), the verifier's
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import numpy as np
 
@@ -110,7 +111,7 @@ def fill_gaps(boxes: dict[int, Box], max_gap: int) -> dict[int, Box]:
     """
     keys = sorted(boxes)
     out = {k: tuple(float(v) for v in boxes[k]) for k in keys}
-    for a, b in zip(keys, keys[1:]):
+    for a, b in pairwise(keys):
         if 1 < b - a <= max_gap + 1:
             ba, bb = np.asarray(boxes[a], float), np.asarray(boxes[b], float)
             for k in range(a + 1, b):

@@ -58,7 +58,7 @@ class TrackerConfig(BaseModel):
 
     def frames(self, seconds: float, sample_fps: float) -> int:
         """A duration in seconds as a whole number of samples (at least 1)."""
-        return max(1, int(math.ceil(seconds * sample_fps - 1e-9)))
+        return max(1, math.ceil(seconds * sample_fps - 1e-9))
 
 
 class Track(BaseModel):
@@ -115,6 +115,9 @@ def appearance_distance(a: np.ndarray, b: np.ndarray) -> float:
 
 def _tracker_class():
     """The ByteTrack subclass with the appearance cue (built lazily: ultralytics imports slowly)."""
+    from tools.offline import apply_offline_env
+
+    apply_offline_env()  # before ultralytics reads its settings (keeps it offline)
     from ultralytics.trackers.byte_tracker import BYTETracker
     from ultralytics.trackers.utils import matching
 
@@ -219,10 +222,11 @@ class Tracker:
     """
 
     def __init__(self, sample_fps: float, config: TrackerConfig | None = None) -> None:
-        from ultralytics.utils import IterableSimpleNamespace
-
         if sample_fps <= 0 or not math.isfinite(sample_fps):
             raise ValueError(f"sample_fps must be a positive number, got {sample_fps!r}")
+        tracker_class = _tracker_class()
+        from ultralytics.utils import IterableSimpleNamespace
+
         self.config = config or TrackerConfig()
         self.sample_fps = sample_fps
         cfg = self.config
@@ -232,7 +236,7 @@ class Tracker:
             # BYTETracker lets a track last seen at sample L match again up to sample L + buffer + 2
             track_buffer=max(1, cfg.frames(cfg.lost_buffer_s, sample_fps) - 1),
         )
-        self._bt = _tracker_class()(args, cfg, sample_fps)
+        self._bt = tracker_class(args, cfg, sample_fps)
         self._boxes: dict[int, dict[int, Box]] = defaultdict(dict)
         self._scores: dict[int, dict[int, float]] = defaultdict(dict)
         self._labels: dict[int, Counter[str]] = defaultdict(Counter)

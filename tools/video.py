@@ -113,7 +113,7 @@ def _probe_open(
         duration = container.duration / av.time_base
     else:
         duration = 0.0
-    frame_count = int(stream.frames or 0) or int(round(duration * fps))
+    frame_count = int(stream.frames or 0) or round(duration * fps)
     if frame_count <= 0:
         raise VideoError(f"{path}: video has no frames")
     duration = duration or frame_count / fps
@@ -263,7 +263,7 @@ def _decode_targets(
         for frame in container.decode(stream):
             counter += 1
             if frame.pts is not None:
-                last_frame = int(math.floor(float((frame.pts - start_pts) * time_base) * info.fps + 0.5))
+                last_frame = math.floor(float((frame.pts - start_pts) * time_base) * info.fps + 0.5)
             else:
                 last_frame = counter if first_frame == 0 else last_frame + 1
             while pos < len(targets) and last_frame >= targets[pos][2]:

@@ -27,7 +27,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from verifier.rewards import RewardConfig, RewardResult, format_reward, stvg_reward
+from verifier.rewards import RewardConfig, RewardResult, as_target, format_reward, stvg_reward
 
 _LOGGED = ("tIoU", "mvIoU", "vIoU", "format")
 
@@ -61,12 +61,36 @@ class TrlReward:
         gts = list(kwargs[self.gt_column])
         if len(gts) != len(completions):
             raise ValueError(f"{self.__name__}: {len(completions)} completions but {len(gts)} ground truths")
-        results = [stvg_reward(c, g, self.config) for c, g in zip(completions, gts)]
+        results = [stvg_reward(c, g, self.config) for c, g in zip(completions, _targets(gts))]
         _log(kwargs.get("log_metric"), kwargs.get("log_extra"), self.__name__, results)
         return [r.reward for r in results]
 
 
 _TRL_EXTRAS = {"trainer_state", "log_extra", "log_metric", "environments"}
+
+
+def _targets(gts: Sequence[Any]) -> list[Any]:
+    """Ground truths normalised once per run of equal values (a GRPO group shares one); an unusable
+    one is passed on as is, so the reward reports why it scores 0."""
+    out: list[Any] = []
+    prev: Any = object()
+    for g in gts:
+        if out and (g is prev or _same(g, prev)):
+            out.append(out[-1])
+            continue
+        try:
+            out.append(as_target(g))
+        except (ValueError, TypeError, RecursionError):
+            out.append(g)
+        prev = g
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except (ValueError, TypeError):          # e.g. numpy arrays inside
+        return False
 
 
 def _log(log_metric: Callable[..., Any] | None, log_extra: Callable[..., Any] | None, name: str,
@@ -128,7 +152,7 @@ def score_batch(queries: Sequence[Any], prompts: Sequence[Any] | None, labels: S
         raise ValueError(f"queries ({len(queries)}), prompts ({len(prompts)}) and labels ({len(labels)}) "
                          "must have the same length")
     results = [stvg_reward(response_of(q, p) if isinstance(q, str) else q, g, cfg)
-               for q, p, g in zip(queries, prompts, labels)]
+               for q, p, g in zip(queries, prompts, _targets(labels))]
     top = cfg.max_reward or 1.0
     return {
         "rewards": [r.reward for r in results],

@@ -68,8 +68,8 @@ def _iou_xyxy(ax1: float, ay1: float, ax2: float, ay2: float,
     area_b = (bx2 - bx1) * (by2 - by1)
     if area_a <= _EPS or area_b <= _EPS:
         return 0.0
-    iw = (ax2 if ax2 < bx2 else bx2) - (ax1 if ax1 > bx1 else bx1)
-    ih = (ay2 if ay2 < by2 else by2) - (ay1 if ay1 > by1 else by1)
+    iw = (min(bx2, ax2)) - (max(bx1, ax1))
+    ih = (min(by2, ay2)) - (max(by1, ay1))
     if iw <= 0.0 or ih <= 0.0:
         return 0.0
     inter = iw * ih

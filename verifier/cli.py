@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from verifier.groundtruth import GroundTruth
-from verifier.motchallenge import evaluate_mot_dirs
 from verifier.moment_retrieval import qvhighlights_brief
+from verifier.motchallenge import evaluate_mot_dirs
 from verifier.parsing import parse
 from verifier.rewards import RewardConfig, stvg_reward
 from verifier.svageval import evaluate_svag

@@ -10,7 +10,8 @@ interpolation of the nearest annotated frames around it (the nearest one at an e
 short to contain any sampled frame keeps one second: the sample nearest its middle frame.
 
 Readers: :meth:`GroundTruth.from_stvg` (the ``stag eval stvg`` JSON), :func:`read_hcstvg`,
-:func:`read_vidstg`, :func:`read_svag`; MOTChallenge txt lives in :mod:`verifier.motchallenge`.
+:func:`read_vidstg`, :func:`read_svag` and :func:`read_mot` (MOTChallenge txt, one referent per
+track; :mod:`verifier.motchallenge` scores whole directories).
 
 >>> gt = GroundTruth.from_stvg({"width": 640, "height": 360, "interval": [2, 3],
 ...                             "boxes": {"2": [0, 0, 10, 10], "3": [1, 0, 11, 10]}})
@@ -81,7 +82,7 @@ class GroundTruth(BaseModel):
             except ValueError as exc:
                 raise ValueError(f"ground truth is not valid JSON: {exc}") from None
         if not isinstance(obj, Mapping):
-            raise ValueError(f"ground truth must be a JSON object, got {type(obj).__name__}")
+            raise ValueError(f"ground truth must be a JSON object, got {type(obj).__name__}")  # noqa: TRY004 (bad input file)
         missing = [k for k in ("width", "height") if k not in obj]
         if missing:
             raise ValueError(f"ground truth lacks {', '.join(missing)}")
@@ -110,7 +111,7 @@ def _first_error(exc: ValidationError) -> str:
 
 def _referent(obj: Any, default_id: int) -> Referent:
     if not isinstance(obj, Mapping):
-        raise ValueError(f"referent {default_id} must be an object, got {type(obj).__name__}")
+        raise ValueError(f"referent {default_id} must be an object, got {type(obj).__name__}")  # noqa: TRY004 (bad input file)
     if "interval" not in obj:
         raise ValueError(f"referent {default_id} lacks 'interval' [start, end]")
     iv = obj["interval"]
@@ -118,7 +119,7 @@ def _referent(obj: Any, default_id: int) -> Referent:
         raise ValueError(f"referent {default_id}: interval must be [start, end] whole seconds, got {iv!r}")
     boxes_in = obj.get("boxes", {})
     if not isinstance(boxes_in, Mapping):
-        raise ValueError(f"referent {default_id}: boxes must map seconds to [x1, y1, x2, y2]")
+        raise ValueError(f"referent {default_id}: boxes must map seconds to [x1, y1, x2, y2]")  # noqa: TRY004 (bad input file)
     boxes: dict[int, Box] = {}
     for k, b in boxes_in.items():
         if b is None:
@@ -239,7 +240,7 @@ def read_hcstvg(source: Mapping[str, Any] | str | Path, *, fps: float | None = N
     """
     data = _load_json(source, "HC-STVG annotation")
     if not isinstance(data, Mapping):
-        raise ValueError("HC-STVG annotations must be a JSON object keyed by video")
+        raise ValueError("HC-STVG annotations must be a JSON object keyed by video")  # noqa: TRY004 (bad input file)
     out = []
     for video, anno in data.items():
         try:
@@ -337,3 +338,27 @@ def read_svag(source: Mapping[str, Any] | str | Path, *, fps: Mapping[str, float
     except (KeyError, TypeError, ValueError, IndexError, ValidationError) as exc:
         raise ValueError(f"SVAG-Bench ground truth is malformed: {exc!r}") from None
     return out
+
+
+def read_mot(path: str | Path, *, width: int, height: int, fps: float | None = None, query: str = "",
+             sample_fps: float = 1.0) -> GroundTruth:
+    """A MOTChallenge ground-truth file (1-based frames, ``x,y,w,h``; zero-marked rows ignored) as
+    one :class:`GroundTruth` with a frame tube per track id (and referents per second with ``fps``).
+
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "gt.txt"
+    >>> _ = f.write_text("1,4,0,0,10,10,1,1,1\\n31,4,5,0,10,10,1,1,1\\n")
+    >>> gt = read_mot(f, width=64, height=48, fps=30.0)
+    >>> gt.frame_tubes[0].boxes[30], gt.referents[0].interval
+    ((5.0, 0.0, 15.0, 10.0), (0, 1))
+    """
+    from verifier.motchallenge import read_mot_txt
+
+    rows = read_mot_txt(path)
+    keep = rows.conf.astype(int) != 0
+    tubes: dict[int, dict[int, Box]] = {}
+    for f, i, b in zip(rows.frames[keep].tolist(), rows.ids[keep].tolist(), rows.boxes[keep].tolist()):
+        tubes.setdefault(i, {})[f - 1] = tuple(b)  # type: ignore[assignment]
+    frame_tubes = [FrameTube(id=i, boxes=dict(sorted(bx.items()))) for i, bx in sorted(tubes.items())]
+    n_frames = int(rows.frames.max()) if len(rows.frames) else 0
+    return _frame_level(Path(path).stem, query, width, height, fps, n_frames, frame_tubes, "mot", sample_fps)

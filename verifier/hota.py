@@ -27,8 +27,6 @@ from typing import Literal
 
 import numpy as np
 
-from verifier.boxes import paired_iou
-
 ALPHAS: np.ndarray = np.arange(0.05, 0.99, 0.05)
 """The 19 localisation thresholds, built exactly as TrackEval builds them."""
 
@@ -209,7 +207,7 @@ def hota_from_arrays(
     res, matches = _hota_core(gf, g_id, gb, len(g_uniq), pf, p_id, pb, len(p_uniq))
     if not return_matches:
         return res
-    mf, mg_row, mp_row, m_sim = matches
+    _, mg_row, mp_row, m_sim = matches
     return res, HotaMatches(
         gt_ids=g_uniq, pr_ids=p_uniq, gt_frame=gf, gt_id=g_id, gt_pos=_positions(gf),
         pr_frame=pf, pr_id=p_id, pr_pos=_positions(pf), match_frame=gf[mg_row],
@@ -297,24 +295,27 @@ def _hota_core(gf: np.ndarray, g_id: np.ndarray, gb: np.ndarray, n_g: int,
     sim = np.zeros(total)
     sim[pos] = s
 
-    # One Hungarian match per frame, shared by all alphas. A frame without any overlapping pair
-    # can only produce zero-IoU matches, which no alpha counts, so it is skipped.
-    rows_all, cols_all, blocks = [], [], []
-    for b in np.unique(b_nz).tolist():
+    # One Hungarian match per frame, shared by all alphas. Only matches with IoU > 0 can count at
+    # any alpha, and every such pair has a positive score. In a frame where no row and no column
+    # holds two of them, the optimal assignment contains exactly those pairs (all are disjoint and
+    # positive), so the Hungarian method runs only on the other frames.
+    shared = (np.bincount(gr_nz, minlength=len(gf))[gr_nz] > 1) | (np.bincount(pr_nz, minlength=len(pf))[pr_nz] > 1)
+    contested = np.unique(b_nz[shared])
+    simple = ~np.isin(b_nz, contested)
+    blocks, rows_all, cols_all = [b_nz[simple]], [r_nz[simple]], [c_nz[simple]]
+    counts = []
+    for b in contested.tolist():
         o0, o1, ng, npr = int(offsets[b]), int(offsets[b + 1]), int(gn[b]), int(pn[b])
-        if ng == 1 and npr == 1:
-            rows, cols = _ZERO1, _ZERO1
-        else:
-            rows, cols = linear_sum_assignment(neg_score[o0:o1].reshape(ng, npr))
+        rows, cols = linear_sum_assignment(neg_score[o0:o1].reshape(ng, npr))
         rows_all.append(rows)
         cols_all.append(cols)
-        blocks.append(np.full(len(rows), b))
-    if blocks:
-        m_blk = np.concatenate(blocks)
-        m_rin = np.concatenate(rows_all).astype(np.int64)
-        m_cin = np.concatenate(cols_all).astype(np.int64)
-    else:
-        m_blk = m_rin = m_cin = np.zeros(0, dtype=np.int64)
+        counts.append(len(rows))
+    blocks.append(np.repeat(contested, counts))
+    m_blk = np.concatenate(blocks).astype(np.int64)
+    order = np.argsort(m_blk, kind="stable")               # frame order; rows ascending inside
+    m_blk = m_blk[order]
+    m_rin = np.concatenate(rows_all).astype(np.int64)[order]
+    m_cin = np.concatenate(cols_all).astype(np.int64)[order]
     m_sim = sim[offsets[:-1][m_blk] + m_rin * pn[m_blk] + m_cin]
     mg_row, mp_row = gs[m_blk] + m_rin, ps[m_blk] + m_cin
     mg_id, mp_id = g_id[mg_row], p_id[mp_row]
@@ -366,7 +367,8 @@ def _overlapping_pairs(gb: np.ndarray, gs: np.ndarray, gn: np.ndarray, pb: np.nd
             return [np.where(valid, src[..., i], fill[i]) if i in (0, 2) else src[..., i] for i in range(4)]
         gx1, _, gx2, _ = (c[:, :, np.newaxis] for c in padded(gb, gs, gn, g_max))
         px1, _, px2, _ = (c[:, np.newaxis, :] for c in padded(pb, ps, pn, p_max))
-        blk, row_in, col_in = np.nonzero(np.minimum(gx2, px2) > np.maximum(gx1, px1))
+        # necessary for a positive x-overlap; extra candidates are harmless (their IoU is computed)
+        blk, row_in, col_in = np.nonzero((px1 < gx2) & (gx1 < px2))
         g, p = gb[gs[blk] + row_in], pb[ps[blk] + col_in]
         keep = np.flatnonzero(np.minimum(g[:, 3], p[:, 3]) > np.maximum(g[:, 1], p[:, 1]))
         return blk[keep], row_in[keep], col_in[keep]
@@ -379,9 +381,6 @@ def _overlapping_pairs(gb: np.ndarray, gs: np.ndarray, gn: np.ndarray, pb: np.nd
     keep = np.flatnonzero((np.minimum(g[:, 2], p[:, 2]) > np.maximum(g[:, 0], p[:, 0]))
                           & (np.minimum(g[:, 3], p[:, 3]) > np.maximum(g[:, 1], p[:, 1])))
     return blk[keep], row_in[keep], col_in[keep]
-
-
-_ZERO1 = np.zeros(1, dtype=np.int64)
 
 
 def _runs(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -433,11 +432,12 @@ def hota(gt: FrameBoxes, pred: FrameBoxes, *, box_format: Literal["xyxy", "xywh"
 def combine_hota(results: Iterable[HotaResult] | Mapping[str, HotaResult]) -> HotaResult:
     """Pool sequences exactly as TrackEval's ``combine_sequences`` (not a mean of HOTA values).
 
-    >>> empty = hota({}, {})
-    >>> combine_hota([empty]).HOTA
-    0.0
+    >>> combine_hota([hota({}, {})]).HOTA, combine_hota([]).LocA
+    (0.0, 1.0)
     """
     items = list(results.values()) if isinstance(results, Mapping) else list(results)
+    if not items:
+        return _empty_result(0, 0)
     res: dict[str, np.ndarray] = {}
     for name in COUNT_FIELDS:
         res[name] = sum([r.per_alpha[name] for r in items])
@@ -446,8 +446,5 @@ def combine_hota(results: Iterable[HotaResult] | Mapping[str, HotaResult]) -> Ho
             1.0, res["HOTA_TP"])
     loca_weighted = sum([r.per_alpha["LocA"] * r.per_alpha["HOTA_TP"] for r in items])
     res["LocA"] = np.maximum(1e-10, loca_weighted) / np.maximum(1e-10, res["HOTA_TP"])
-    if not items:
-        res = {name: np.zeros(len(ALPHAS)) for name in ARRAY_FIELDS + COUNT_FIELDS}
-        res["LocA"] = np.ones(len(ALPHAS))
     _final_fields(res)
     return HotaResult(per_alpha=res)

@@ -26,7 +26,7 @@ def interval_overlap(a: Sequence[int], b: Sequence[int]) -> tuple[int, int]:
     a_len = a[1] - a[0] + 1 if a[1] >= a[0] else 0
     b_len = b[1] - b[0] + 1 if b[1] >= b[0] else 0
     inter = min(a[1], b[1]) - max(a[0], b[0]) + 1 if a_len and b_len else 0
-    inter = inter if inter > 0 else 0
+    inter = max(0, inter)
     return inter, a_len + b_len - inter
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
 from verifier.stvg import Tube, TubeScores, pairwise_scores
 
 

@@ -41,10 +41,11 @@ _MAX_SECOND = 10_000_000    # larger "seconds" are nonsense
 _MAX_COORD = 1e7            # larger coordinates are nonsense
 _MAX_LABEL = 200
 
+_TAG_RE = re.compile(r"<(/?)(think|answer)>", re.IGNORECASE)
 _SPECIAL_RE = re.compile(r"<\|[^|<>\n]{1,40}\|>")
 _FENCE_RE = re.compile(r"```[A-Za-z0-9_+-]*")
-_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"?|[{}\[\]]', re.S)
-_SECOND_RE = re.compile(r"^\s*\+?(\d{1,8})(?:\.0*)?\s*(?:s|sec|secs|second|seconds)?\s*$", re.I)
+_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"?|[{}\[\]]', re.DOTALL)
+_SECOND_RE = re.compile(r"^\s*\+?(\d{1,8})(?:\.0*)?\s*(?:s|sec|secs|second|seconds)?\s*$", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _CLOSER = {"{": "}", "[": "]"}
 _OPEN_RE = re.compile(r"[{\[]")
@@ -175,21 +176,33 @@ def _text_of(obj: Any) -> str | None:
 
 
 def _answer_region(text: str) -> tuple[str | None, str]:
-    """(thinking, the part that should hold the answer)."""
-    lower = text.lower() if "<" in text else text
+    """(thinking, the part that should hold the answer); tags match in any letter case."""
+    if "<" not in text:
+        return None, text
+    think_open = think_close = answer_open = answer_close = -1
+    answer_start = think_start = think_end = -1
+    for m in _TAG_RE.finditer(text):
+        closing, tag = m.group(1) == "/", m.group(2).lower()
+        if tag == "think":
+            if closing:
+                think_close = m.start()
+                think_end = m.end()
+            elif think_open < 0:
+                think_open, think_start = m.start(), m.end()
+        elif closing:
+            if answer_open >= 0 and answer_close < answer_open:
+                answer_close = m.start()
+        else:
+            answer_open, answer_start = m.start(), m.end()
     thinking = None
-    close = lower.rfind("</think>")
-    opened = lower.find("<think>")
-    if opened >= 0:
-        thinking = text[opened + 7:close if close > opened else None][:20_000]
-    start = lower.rfind("<answer>")
-    if start >= 0:
-        end = lower.find("</answer>", start)
-        return thinking, text[start + 8:end if end >= 0 else None]
-    if close >= 0:
-        return thinking, text[close + 8:]
-    if opened >= 0:        # never closed: the answer, if any, is somewhere inside
-        return thinking, text[opened + 7:]
+    if think_open >= 0:
+        thinking = text[think_start:think_close if think_close > think_open else None][:20_000]
+    if answer_open >= 0:
+        return thinking, text[answer_start:answer_close if answer_close > answer_open else None]
+    if think_close >= 0:
+        return thinking, text[think_end:]
+    if think_open >= 0:    # never closed: the answer, if any, is somewhere inside
+        return thinking, text[think_start:]
     return thinking, text
 
 

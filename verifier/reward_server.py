@@ -44,7 +44,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: RewardServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep stderr quiet
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _send(self, status: int, payload: dict[str, Any]) -> None:
@@ -55,13 +55,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         if self.path.rstrip("/") == "/health":
             self._send(HTTPStatus.OK, {"status": "ok"})
         else:
             self._send(HTTPStatus.NOT_FOUND, {"error": "POST a JSON body to any path; GET /health"})
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         length_header = self.headers.get("Content-Length")
         if length_header is None:
             self.close_connection = True

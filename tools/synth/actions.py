@@ -30,7 +30,7 @@ intervals are inclusive frame ranges while the actor is visible; ``h`` is the bo
 
 from __future__ import annotations
 
-from itertools import permutations
+from itertools import pairwise, permutations
 from typing import Literal
 
 import numpy as np
@@ -110,7 +110,7 @@ def _direction(sign: float) -> Direction:
 
 def _single(a: _Actor, fps: float) -> list[Label]:
     out: list[Label] = []
-    s = lambda sec: max(1, int(round(sec * fps)))  # noqa: E731  (seconds -> frames)
+    s = lambda sec: max(1, round(sec * fps))
     for gait in ("walk", "run"):
         for sign in (-1, 1):
             mask = a.vis & a.moving & (a.gait == GAIT_CODES[gait]) & (a.dir == sign)
@@ -125,7 +125,7 @@ def _single(a: _Actor, fps: float) -> list[Label]:
         if e < len(a.f) and (a.vis[i1 + 1:e + 1] & a.moving[i1 + 1:e + 1]).all():
             out.append(a.label("start", i1 + 1 - s(1.0), e))
     moves = runs(a.vis & a.moving, s(1.0))
-    for (p0, p1), (n0, n1) in zip(moves, moves[1:]):
+    for (p0, p1), (n0, n1) in pairwise(moves):
         if a.dir[p1] != a.dir[n0] and n0 - p1 - 1 <= s(TURN_GAP_S) and a.vis[p1:n0 + 1].all():
             mid = (p1 + n0) // 2
             out.append(a.label("turn_back", max(p0, mid - s(TURN_HALF_S)), min(n1, mid + s(TURN_HALF_S)),
@@ -137,7 +137,7 @@ def _single(a: _Actor, fps: float) -> list[Label]:
 def _edges(a: _Actor, fps: float) -> list[Label]:
     """enter / leave / cross from how the visible span begins and ends at the picture's sides."""
     out: list[Label] = []
-    margin = int(round(EDGE_MARGIN_S * fps))
+    margin = round(EDGE_MARGIN_S * fps)
     spans = runs(a.vis)
     if len(spans) != 1:
         return out
@@ -171,7 +171,7 @@ def _pair(a: _Actor, b: _Actor, fps: float) -> list[Label]:
     frames, ia, ib = _common(a, b)
     if len(frames) < 2:
         return []
-    s = lambda sec: max(1, int(round(sec * fps)))  # noqa: E731
+    s = lambda sec: max(1, round(sec * fps))
     out: list[Label] = []
     hm = (a.h[ia] + b.h[ib]) / 2
     same_row = np.abs(a.y[ia] - b.y[ib]) <= SAME_ROW * hm

@@ -40,7 +40,7 @@ def plate_detections(catalog: Catalog, detector: Detector, ids: Sequence[str] | 
     out = {}
     for bg_id, plate in plates.items():
         det = detector.detect([plate])[0]
-        out[bg_id] = [(str(n), round(float(c), 3), tuple(int(round(v)) for v in b))
+        out[bg_id] = [(str(n), round(float(c), 3), tuple(round(v) for v in b))
                       for b, c, n in zip(det.xyxy, det.confidence, det.data["class_name"])]
     return out
 

@@ -2,15 +2,16 @@
 
 Placement and ground truth come from the same numbers: an actor of body height ``h`` (from its
 feet row, by the catalog's perspective rule) uses its sprite scaled to ``h``; the sprite's opaque
-box (``alpha >= 0.5``) is shifted to where the feet are, and that box, clipped to the picture, *is*
-the ground-truth box. Nearer actors (larger feet row) are pasted over farther ones; boxes are
-amodal (an occluded person keeps its whole box, as in MOTChallenge).
+pixels (``alpha >= 0.5``) are shifted to where the feet are, and the box of those of them inside
+the picture *is* the ground-truth box (at a side edge: the box of the part that shows). Nearer
+actors (larger feet row) are pasted over farther ones; boxes are amodal with respect to other
+people (an occluded person keeps its whole box, as in MOTChallenge).
 
 Videos are H.264 (libx264, yuv420p, ``+faststart``) written with PyAV at a fixed thread count, so
 the same frames give the same bytes.
 
 >>> import numpy as np
->>> from tools.synth.sprites import Sprite
+>>> from tools.synth.sprites import Sprite, opaque_box
 >>> plate = np.zeros((20, 30, 3), np.uint8)
 >>> s = Sprite("toy", "person", np.full((4, 3, 3), 255, np.uint8), np.ones((4, 3), np.float32))
 >>> out = paste(plate, s, left=28, top=2)          # half of it sticks out on the right
@@ -32,7 +33,7 @@ import numpy as np
 
 from tools.synth.catalog import BackgroundSource, Catalog
 from tools.synth.motion import ActorScript, bob_offset, trajectory
-from tools.synth.sprites import Sprite
+from tools.synth.sprites import Sprite, opaque_box
 
 MIN_VISIBLE = 0.25
 """An actor counts as visible (gets a ground-truth box) when this fraction of its box is in the picture."""
@@ -72,19 +73,21 @@ class ActorTrack:
     left: np.ndarray  # paste position of the sprite patch
     top: np.ndarray
     box: np.ndarray  # (N, 4) full opaque box, output pixels (may extend outside the picture)
-    visible: np.ndarray  # fraction of the box inside the picture
+    visible_box: np.ndarray  # (N, 4) box of the opaque pixels inside the picture (zeros when none)
+    visible: np.ndarray  # fraction of the opaque pixels inside the picture
 
     def index(self, frame: int) -> int | None:
         """Row of ``frame`` in the arrays, or None when the actor is not alive then."""
         i = int(frame - self.frames[0]) if len(self.frames) else -1
         return i if 0 <= i < len(self.frames) else None
 
-    def gt_box(self, i: int, width: int, height: int) -> tuple[int, int, int, int] | None:
-        """Ground-truth box of row ``i``: the opaque box clipped to the picture, or None if not visible."""
+    def gt_box(self, i: int) -> tuple[int, int, int, int] | None:
+        """Ground-truth box of row ``i``: the box of its opaque pixels inside the picture, or None
+        when less than :data:`MIN_VISIBLE` of them are."""
         if self.visible[i] < MIN_VISIBLE:
             return None
-        x1, y1, x2, y2 = self.box[i]
-        return (max(0, int(x1)), max(0, int(y1)), min(width, int(x2)), min(height, int(y2)))
+        x1, y1, x2, y2 = self.visible_box[i]
+        return (int(x1), int(y1), int(x2), int(y2))
 
 
 def _facing_flip(facing: str, direction: np.ndarray, mirror: bool) -> np.ndarray:
@@ -113,14 +116,16 @@ def place_actor(script: ActorScript, catalog: Catalog, background: BackgroundSou
     traj = trajectory(script, fps)
     keep = (traj.frames >= 0) & (traj.frames < frame_count)
     entry = catalog.sprite(script.sprite)
-    heights = np.array([int(round(catalog.object_height(entry.kind, float(y), background))) for y in traj.y])
+    heights = np.array([round(catalog.object_height(entry.kind, float(y), background)) for y in traj.y])
     if (heights < 8).any():
         raise ValueError(f"actor {script.id}: its feet reach row {traj.y.min():.0f}, too close to the horizon "
                          f"({background.horizon}) for a visible body; keep feet within {background.ground}")
     flips = _facing_flip(entry.facing, _directions(traj.vx), script.mirror)
     n = len(traj.frames)
+    w, h = catalog.width, catalog.height
     left, top = np.zeros(n, int), np.zeros(n, int)
-    box = np.zeros((n, 4), int)
+    box, seen = np.zeros((n, 4), int), np.zeros((n, 4), int)
+    visible = np.zeros(n)
     for i in range(n):
         s = bank.get(script.sprite, int(heights[i]), bool(flips[i]))
         ox1, oy1, ox2, oy2 = s.object_box
@@ -128,16 +133,33 @@ def place_actor(script: ActorScript, catalog: Catalog, background: BackgroundSou
         left[i] = int(np.floor(traj.x[i] - (ox1 + ox2) / 2 + 0.5))
         top[i] = int(np.floor(traj.y[i] + bob - oy2 + 0.5))
         box[i] = (left[i] + ox1, top[i] + oy1, left[i] + ox2, top[i] + oy2)
-    w, h = catalog.width, catalog.height
-    inter_w = np.clip(np.minimum(box[:, 2], w) - np.maximum(box[:, 0], 0), 0, None)
-    inter_h = np.clip(np.minimum(box[:, 3], h) - np.maximum(box[:, 1], 0), 0, None)
-    area = np.maximum(1, (box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1]))
-    visible = inter_w * inter_h / area
+        if box[i, 0] >= 0 and box[i, 1] >= 0 and box[i, 2] <= w and box[i, 3] <= h:
+            seen[i], visible[i] = box[i], 1.0
+        elif keep[i]:
+            seen[i], visible[i] = _visible_part(s, int(left[i]), int(top[i]), w, h)
     return ActorTrack(
         script=script, frames=traj.frames[keep], x=traj.x[keep], y=traj.y[keep], vx=traj.vx[keep],
         gait=traj.gait[keep], height=heights[keep], flip=flips[keep], left=left[keep], top=top[keep],
-        box=box[keep], visible=visible[keep],
+        box=box[keep], visible_box=seen[keep], visible=visible[keep],
     )
+
+
+def _visible_part(s: Sprite, left: int, top: int, width: int, height: int
+                  ) -> tuple[tuple[int, int, int, int], float]:
+    """Box (picture pixels) and fraction of the sprite's opaque pixels that fall inside the picture."""
+    opaque = s.alpha >= 0.5
+    total = int(opaque.sum())
+    sh, sw = opaque.shape
+    x1, y1 = max(0, -left), max(0, -top)
+    x2, y2 = min(sw, width - left), min(sh, height - top)
+    if x1 >= x2 or y1 >= y2 or total == 0:
+        return (0, 0, 0, 0), 0.0
+    part = opaque[y1:y2, x1:x2]
+    bx1, by1, bx2, by2 = opaque_box(part.astype(np.float32))
+    if bx2 == 0:
+        return (0, 0, 0, 0), 0.0
+    ox, oy = left + x1, top + y1
+    return (ox + bx1, oy + by1, ox + bx2, oy + by2), float(part.sum()) / total
 
 
 def paste(frame: np.ndarray, sprite: Sprite, left: int, top: int) -> np.ndarray:

@@ -28,8 +28,15 @@ from tools.synth.actions import label_actions
 from tools.synth.backgrounds import build_backgrounds
 from tools.synth.catalog import Catalog, load_catalog
 from tools.synth.compose import ActorTrack, SpriteBank, place_actor, render_frames, write_h264
-from tools.synth.manifest import (SUBSETS, ActorEntry, QueryEntry, ReferentGT, SynthConfig, SynthManifest,
-                                  VideoEntry)
+from tools.synth.manifest import (
+    SUBSETS,
+    ActorEntry,
+    QueryEntry,
+    ReferentGT,
+    SynthConfig,
+    SynthManifest,
+    VideoEntry,
+)
 from tools.synth.queries import make_queries
 from tools.synth.scenes import ActCue, SceneContext, direct, random_program
 from tools.synth.sprites import build_sprites
@@ -76,7 +83,7 @@ class _Assets:
 def _frames_gt(tracks: list[ActorTrack], width: int, height: int) -> list[dict]:
     out = []
     for t in tracks:
-        boxes = [t.gt_box(i, width, height) for i in range(len(t.frames))]
+        boxes = [t.gt_box(i) for i in range(len(t.frames))]
         idx = [i for i, b in enumerate(boxes) if b is not None]
         if not idx:
             continue
@@ -105,7 +112,7 @@ def make_video(
     bg_id = background or rng.choice(bg_ids)
     bg = catalog.background(bg_id)
     fps, width, height = config.fps, catalog.width, catalog.height
-    frame_count = int(round(config.duration * fps))
+    frame_count = round(config.duration * fps)
     program = program if program is not None else random_program(rng, config.duration, config.channels)
     ctx = SceneContext(catalog, bg, fps, frame_count, rng)
     scripts = direct(ctx, program)
@@ -122,7 +129,7 @@ def make_video(
     first: dict[int, int] = {}
     for t in tracks:
         first[t.script.id] = int(t.frames[0])
-        per_frame[t.script.id] = [t.gt_box(i, width, height) for i in range(len(t.frames))]
+        per_frame[t.script.id] = [t.gt_box(i) for i in range(len(t.frames))]
     gt_dir = out_dir / "gt"
     gt_dir.mkdir(parents=True, exist_ok=True)
     frames_path = gt_dir / f"{name}.frames.json"

@@ -88,7 +88,7 @@ def trajectory(script: ActorScript, fps: float) -> Trajectory:
     vy = np.empty(n)
     gait = np.empty(n, dtype=np.int8)
     rate = np.empty(n)
-    ramp = max(1, int(round(RAMP_S * fps)))
+    ramp = max(1, round(RAMP_S * fps))
     i = 0
     prev = (script.segments[0].vx, script.segments[0].vy)
     for seg in script.segments:

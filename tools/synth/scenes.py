@@ -59,7 +59,7 @@ class SceneContext:
         return self.catalog.object_height("person", feet_y, self.background)
 
     def seconds(self, s: float) -> int:
-        return max(1, int(round(s * self.fps)))
+        return max(1, round(s * self.fps))
 
     def walk_speed(self) -> float:
         return self.rng.uniform(*WALK_SPEED)
@@ -85,16 +85,26 @@ class SceneContext:
             spans = self._busy.get(s.identity, [])
             overlap[s.id] = sum(max(0, min(b, e) - max(a, st) + 1) for st, e in spans)
         free = [s for s in sprites if overlap[s.id] == 0]
-        if free:
-            choice = self.rng.choice(free)
-        else:  # every identity is busy: the least overlapping one
-            choice = min(sprites, key=lambda s: (overlap[s.id], s.id))
+        if not free:
+            raise NoFreeIdentity(f"every one of the {len(sprites)} people is on screen between frames {a} and {b}")
+        choice = self.rng.choice(free)
         self._busy.setdefault(choice.identity, []).append((a, b))
         return choice.id
 
+    def snapshot(self) -> tuple[int, dict[str, list[tuple[int, int]]]]:
+        """State to return to if an act cannot be cast."""
+        return self._next_id, {k: list(v) for k, v in self._busy.items()}
+
+    def restore(self, state: tuple[int, dict[str, list[tuple[int, int]]]]) -> None:
+        self._next_id, self._busy = state[0], {k: list(v) for k, v in state[1].items()}
+
+
+class NoFreeIdentity(RuntimeError):
+    """An act needs more people than are off screen at that time."""
+
 
 def _frames_to_cover(distance: float, speed: float, fps: int) -> int:
-    return max(1, int(math.ceil(abs(distance) / speed * fps)))
+    return max(1, math.ceil(abs(distance) / speed * fps))
 
 
 def _side(rng: random.Random) -> Literal["left", "right"]:
@@ -290,11 +300,26 @@ def random_program(rng: random.Random, duration: float, channels: int = 2) -> li
     return sorted(cues, key=lambda c: (c.at, c.act))
 
 
+RECAST_DELAY_S = 1.0
+RECAST_TRIES = 5
+
+
 def direct(ctx: SceneContext, program: list[ActCue]) -> list[ActorScript]:
-    """Run a program's acts in order; actors starting after the video's end are dropped."""
+    """Run a program's acts in order; actors starting after the video's end are dropped.
+
+    An act that needs a person while every identity is on screen is postponed by
+    :data:`RECAST_DELAY_S` (up to :data:`RECAST_TRIES` times), then dropped: nobody is ever shown
+    twice at once.
+    """
     scripts: list[ActorScript] = []
     for cue in program:
         if cue.act not in ACTS:
             raise ValueError(f"unknown act {cue.act!r}; known: {sorted(ACTS)}")
-        scripts += ACTS[cue.act](ctx, int(round(cue.at * ctx.fps)))
+        for attempt in range(RECAST_TRIES):
+            state = ctx.snapshot()
+            try:
+                scripts += ACTS[cue.act](ctx, round((cue.at + attempt * RECAST_DELAY_S) * ctx.fps))
+                break
+            except NoFreeIdentity:
+                ctx.restore(state)
     return [s for s in scripts if s.start < ctx.frame_count]

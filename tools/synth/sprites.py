@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 
 from tools.assets import asset_path
-from tools.synth.catalog import Catalog, SpriteSource, SourceName
+from tools.synth.catalog import Catalog, SourceName, SpriteSource
 
 MATTE_MARGIN = 6
 """Pixels kept around the outline so the feathered edge is not cut off."""
@@ -56,7 +56,7 @@ class Sprite:
 
     @property
     def object_height(self) -> int:
-        x1, y1, x2, y2 = self.object_box
+        _x1, y1, _x2, y2 = self.object_box
         return y2 - y1
 
     def scaled(self, object_height: int, flip: bool = False) -> Sprite:
@@ -64,8 +64,8 @@ class Sprite:
         if object_height < 2:
             raise ValueError(f"object height must be at least 2 px, got {object_height}")
         f = object_height / self.object_height
-        w = max(1, int(round(self.rgb.shape[1] * f)))
-        h = max(1, int(round(self.rgb.shape[0] * f)))
+        w = max(1, round(self.rgb.shape[1] * f))
+        h = max(1, round(self.rgb.shape[0] * f))
         interp = cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
         rgb = cv2.resize(self.rgb, (w, h), interpolation=interp)
         alpha = cv2.resize(self.alpha, (w, h), interpolation=interp)
@@ -110,7 +110,7 @@ def read_video_frames(path: str | Path, frames: Iterable[int]) -> dict[int, np.n
             target = pending[0]
             container.seek(int(target / fps / tb) + start, stream=stream, backward=True, any_frame=False)
             for frame in container.decode(stream):
-                index = int(round((frame.pts - start) * tb * fps))
+                index = round((frame.pts - start) * tb * fps)
                 if index in pending:
                     out[index] = frame.to_ndarray(format="bgr24")
                     pending.remove(index)
