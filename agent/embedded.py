@@ -22,7 +22,7 @@ import numpy as np
 from agent.api import GroundConfig
 from agent.intervals import merge
 from agent.kinematics import Motion, motion
-from agent.plan import Decision, Pick, Scene, Window, event, tracking_fps
+from agent.plan import Decision, Pick, Scene, Window, event, last_second, tracking_fps
 from agent.predicates import Holds, Thresholds, evaluate
 from agent.query import QueryPlan, parse_query
 from tools.track import Track
@@ -65,7 +65,7 @@ class EmbeddedPlanner:
     def plan_time(self, scene: Scene) -> tuple[list[Window], list[TraceEvent]]:
         """Windows around the seconds where the coarse look saw a target class (else the whole video)."""
         info, plan = scene.info, scene.plan
-        end = max(0.0, (info.frame_count - 1) / info.fps)
+        end = float(last_second(info))
         whole = Window(start=0, end=end, sample_fps=tracking_fps(self.config, end + 1), reason="the whole video")
         seen = sorted({s for c in (plan.classes if plan and plan.classes else scene.sightings)
                        for s in scene.sightings.get(c, [])})
@@ -158,7 +158,7 @@ class EmbeddedPlanner:
         plan = scene.plan
         if scene.round >= max_rounds or plan is None:
             return None
-        end = max(0.0, (scene.info.frame_count - 1) / scene.info.fps)
+        end = float(last_second(scene.info))
         looked = {w.key() for w in scene.windows}
         classes = plan.classes or None
         tracked = {s for t in scene.tracks if not classes or t.label in classes for s in t.boxes}

@@ -36,7 +36,7 @@ from agent.api import GroundConfig
 from agent.embedded import EmbeddedPlanner
 from agent.intervals import merge
 from agent.model_client import ModelCallError, ModelClient, ModelUnavailable, Reply, data_url, extract_json, fit, image_tokens
-from agent.plan import Decision, Pick, PlannerFailure, Scene, Window, event, tracking_fps
+from agent.plan import Decision, Pick, PlannerFailure, Scene, Window, event, last_second, tracking_fps
 from agent.query import QueryPlan
 from tools.track import Track
 from verifier.result import TraceEvent, VideoInfo
@@ -145,7 +145,7 @@ class ModelPlanner:
         from tools.video import iter_samples
 
         info = scene.info
-        last = max(0, int((info.frame_count - 1) / info.fps))
+        last = last_second(info)
         if self.direct:
             return [Window(start=0, end=last, sample_fps=1.0, reason="direct mode: the model reads the whole video")], [
                 event("plan_time", "plan", "direct mode: the model will read the whole video at 1 FPS")]
@@ -233,7 +233,7 @@ class ModelPlanner:
             return self.helper.choose(scene, max_rounds)  # nothing to show: the embedded rules decide where to look
         cands = sorted(cands, key=lambda t: -len(t.boxes))[:MAX_MARKED]
         info = scene.info
-        last = max(0, int((info.frame_count - 1) / info.fps))
+        last = last_second(info)
         seconds = self._key_seconds(cands)
         listing = "; ".join(f"id {t.id}: {t.label}, seen {t.first}-{t.last} s" for t in sorted(cands, key=lambda t: t.id))
         look = prompts.LOOK_NATIVE if self.profile.native_tools else prompts.LOOK_JSON
@@ -327,7 +327,7 @@ class ModelPlanner:
 
     def _decision(self, answer: prompts.SpaceAnswer, scene: Scene, cands: list[Track]) -> Decision:
         info = scene.info
-        last = max(0, int((info.frame_count - 1) / info.fps))
+        last = last_second(info)
         if answer.action in ("widen", "narrow"):
             spans = [s for s in (_clip_span(x, last) for x in answer.intervals) if s]
             fps = tracking_fps(self.config, sum(e - s + 1 for s, e in spans))

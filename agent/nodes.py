@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from langgraph.runtime import Runtime
 
-from agent.plan import PlannerFailure, Scene, event
+from agent.plan import PlannerFailure, Scene, event, last_second
 from agent.state import Deps, GroundState
 from tools.track import Track
 from verifier.result import GroundingResult, Referent, TraceEvent
@@ -271,11 +271,11 @@ def smooth(state: GroundState, runtime: Runtime[Deps]) -> dict:
     t = time.perf_counter()
     by_id = {tr.id: tr for tr in state.get("tracks", [])}
     info = state["info"]
-    last_second = max(0, int((info.frame_count - 1) / info.fps))
+    last = last_second(info)
     referents = []
     for p in state.get("picks", []):
         tr = by_id[p.track_id]
-        s, e = p.interval[0], min(p.interval[1], last_second)
+        s, e = p.interval[0], min(p.interval[1], last)
         raw = {k: b for k, b in tr.boxes.items() if s <= k <= e}
         if not raw:
             continue

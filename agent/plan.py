@@ -106,6 +106,15 @@ class Planner(Protocol):
         ...
 
 
+def last_second(info: VideoInfo) -> int:
+    """The last whole second of the video that has a frame (the answer's seconds are 0..this).
+
+    >>> last_second(VideoInfo(path="v", width=2, height=2, fps=30.0, frame_count=300, duration=10.0))
+    9
+    """
+    return max(0, int((info.frame_count - 1) / info.fps))
+
+
 def tracking_fps(config: GroundConfig, seconds: float) -> float:
     """The rate the tools sample at to track ``seconds`` of video.
 

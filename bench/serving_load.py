@@ -181,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-active-per-client", type=int, default=4)
     p.add_argument("--max-queued", type=int, default=16)
     p.add_argument("--request-timeout", type=float, default=600.0)
+    p.add_argument("--ground", action="append", default=[], metavar="NAME=VALUE",
+                   help="agent setting passed to stag serve (e.g. detector=coco); default: the agent's defaults")
     args = p.parse_args(argv)
     if not (1 <= args.burst <= 500 and 0 < args.stream_seconds <= 600 and 0 < args.rate <= 20
             and 1 <= args.clients <= 200):
@@ -193,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         server = start_local_server(
             ["--media-root", str(media), "--db", str(Path(tmp) / "jobs.sqlite3"), "--log-level", "warning",
              "--limit", f"workers={args.workers}", "--limit", f"max_active_per_client={args.max_active_per_client}",
-             "--limit", f"max_queued={args.max_queued}"],
+             "--limit", f"max_queued={args.max_queued}", *(f"--ground={g}" for g in args.ground)],
             token=TOKEN, log_path=Path(tmp) / "server.log",
         )
         try:
@@ -207,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     print(f"stag serve under load: workers={args.workers}, max_active_per_client={args.max_active_per_client}, "
           f"max_queued={args.max_queued}, {args.clients} clients, {args.clip_seconds:g} s clip, "
-          f"track_objects, {os.cpu_count()} CPU cores")
+          f"track_objects, agent settings {args.ground or 'default'}, {os.cpu_count()} CPU cores")
     for i, r in enumerate(rows):
         print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
         if i == 0:

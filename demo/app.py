@@ -176,7 +176,7 @@ def build_app(examples: Sequence[Example], workdir: str | Path) -> gr.Blocks:
     def planner_fields(choice: str) -> gr.Row:
         return gr.Row(visible=planner_name(choice) == "model")
 
-    with gr.Blocks(title=TITLE) as app:
+    with gr.Blocks(title=TITLE, delete_cache=(3600, 24 * 3600)) as app:
         gr.HTML(HEADER)
         with gr.Row(equal_height=False):
             with gr.Column(scale=2, min_width=340):

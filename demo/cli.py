@@ -13,6 +13,7 @@ import argparse
 import importlib.metadata
 import ipaddress
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -70,6 +71,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(options: DemoOptions) -> None:
     """Build the page and serve it until interrupted (Ctrl-C); run files are removed afterwards."""
     apply_offline_env()
@@ -85,6 +90,7 @@ def serve(options: DemoOptions) -> None:
         examples = []
     app = build_app(examples, workdir)
     app.queue(default_concurrency_limit=1)
+    signal.signal(signal.SIGTERM, _interrupt)  # stop on SIGTERM as on Ctrl-C: close the server, clean up
     try:
         app.launch(
             server_name=options.host,
@@ -104,7 +110,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     parser.add_argument("--port", type=int, default=None, help="port (default: first free from 7860)")
     parser.add_argument("--share", action="store_true", help="refused: stag does not tunnel to the internet")
-    parser.add_argument("--mcp", action="store_true", help="also serve the app as an MCP server")
+    parser.add_argument("--mcp", action="store_true", help="also serve the app as an MCP server (needs mcp<2: run scripts/setup_demo_mcp.sh)")
     parser.add_argument("--workdir", type=Path, default=None, help="keep run outputs here (default: temp dir)")
     parser.add_argument("--examples-dir", type=Path, default=None,
                         help="where the example clips are written once (default: ~/.cache/stag/demo-examples)")

@@ -4,6 +4,7 @@
     STAG_TOKEN=$(python -c 'import secrets; print(secrets.token_urlsafe(32))') \\
         stag serve --host 0.0.0.0 --port 8765 --media-root /srv/videos --db /var/lib/stag/jobs.sqlite3
     stag serve --allow-url-host media.example.org --limit max_active_per_client=8 --limit workers=2
+    stag serve --planner model --base-url http://127.0.0.1:8000/v1 --model glm-4.1v --ground detector=coco
 
 Binding anything but a loopback address without a token is refused. Once listening it prints one
 line ``stag serve: listening on http://HOST:PORT`` (``--port 0`` picks a free port).
@@ -18,7 +19,7 @@ import socket
 import sys
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from tools.offline import apply_offline_env
 
@@ -39,23 +40,32 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
                    help="override a limit, e.g. max_active_per_client=8, workers=2, call_timeout_s=300 "
                         "(see serving.settings.Limits)")
-    p.add_argument("--planner", choices=["embedded", "model"], default="embedded", help="agent planner")
+    p.add_argument("--planner", choices=["embedded", "model"], default=None, help="agent planner (default embedded)")
     p.add_argument("--base-url", default=None, help="OpenAI-compatible model endpoint (model planner)")
     p.add_argument("--model", default=None, help="model name at --base-url")
-    p.add_argument("--detector", default=None, choices=["coco+person", "coco", "person"],
-                   help="default detector (default: the agent's)")
+    p.add_argument("--ground", action="append", default=[], metavar="NAME=VALUE",
+                   help="any other agent setting for every run, e.g. detector=coco, track_fps=1, cache_dir=DIR "
+                        "(see agent.api.GroundConfig)")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return p
 
 
-def _limits(pairs: list[str]) -> dict[str, str]:
+def _pairs(flag: str, pairs: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise ValueError(f"--limit wants NAME=VALUE, got {pair!r}")
+            raise ValueError(f"{flag} wants NAME=VALUE, got {pair!r}")
         out[name.strip()] = value.strip()
     return out
+
+
+def _known(values: dict[str, str], model: type[BaseModel]) -> dict[str, str]:
+    unknown = sorted(set(values) - set(model.model_fields))
+    if unknown:
+        raise ValueError(f"unknown {model.__name__} setting(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(model.model_fields)}")
+    return values
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -70,15 +80,19 @@ def serve_main(argv: list[str]) -> int:
     """Parse ``argv``, check the settings, bind, and serve until interrupted; returns the exit code."""
     args = _parser().parse_args(argv)
     apply_offline_env()
+    from agent.api import GroundConfig
     from serving.settings import Limits, ServeSettings
 
     try:
         settings = ServeSettings(
             host=args.host, port=args.port, token=args.token or os.environ.get("STAG_TOKEN") or None,
             media_roots=args.media_root, allow_url_hosts=args.allow_url_host, db=args.db,
-            uploads_dir=args.upload_dir, limits=Limits.model_validate(_limits(args.limit)),
-            ground={"planner": args.planner, "base_url": args.base_url, "model": args.model,
-                    **({"detector": args.detector} if args.detector else {})},
+            uploads_dir=args.upload_dir, limits=Limits.model_validate(_pairs("--limit", args.limit)),
+            ground=GroundConfig.model_validate({
+                **_known(_pairs("--ground", args.ground), GroundConfig),
+                **{k: v for k, v in {"planner": args.planner, "base_url": args.base_url, "model": args.model}.items()
+                   if v is not None},
+            }),
         )
     except (ValidationError, ValueError) as exc:
         print(f"stag serve: {exc}", file=sys.stderr)

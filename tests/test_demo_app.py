@@ -123,7 +123,7 @@ def test_unreachable_model_endpoint_in_plain_words(demo: tuple[Client, Path]) ->
 
 def test_nothing_found_is_said(demo: tuple[Client, Path]) -> None:
     client, excerpt = demo
-    out = _ground(client, excerpt, "an elephant")
+    out = _ground(client, excerpt, "an elephant", sampling="1")
     assert "stag-warn" in out["status"] and "No referent found for “an elephant”" in out["status"]
     assert "Nothing matching “an elephant” was found in this video" in out["status"]
     assert out["table"]["data"] == [] and out["gallery"]["value"] == []

@@ -14,6 +14,8 @@ from demo.request import demo_request
 from demo.run import run_demo
 from tools.video import probe
 
+pytestmark = pytest.mark.slow  # loads the detectors and the encoder in the test process (the app tests run them in the demo's)
+
 
 @pytest.fixture(scope="module")
 def excerpt(tmp_path_factory: pytest.TempPathFactory) -> Path:

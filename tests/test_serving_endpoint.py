@@ -112,7 +112,7 @@ def server(media: Path, files: str, tmp_path_factory: pytest.TempPathFactory) ->
         ["--media-root", str(media), "--db", str(state / "jobs.sqlite3"), "--allow-url-host", files,
          "--limit", f"max_upload_bytes={UPLOAD_LIMIT}", "--limit", f"max_url_bytes={URL_LIMIT}",
          "--limit", "max_active_per_client=2", "--limit", "workers=1", "--log-level", "warning",
-         "--detector", "coco"],  # the fast detector: these tests are about the endpoint
+         "--ground", "detector=coco", "--ground", "track_fps=1"],  # fast settings: these tests are about the endpoint
         token=TOKEN, log_path=state / "server.log",
     )
     yield srv

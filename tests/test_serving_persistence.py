@@ -22,7 +22,8 @@ pytestmark = pytest.mark.slow
 def _start(tmp: Path, media: Path, name: str) -> LocalServer:
     return start_local_server(
         ["--media-root", str(media), "--db", str(tmp / "jobs.sqlite3"), "--limit", "workers=1",
-         "--limit", "max_active_per_client=8", "--log-level", "warning", "--detector", "coco"],
+         "--limit", "max_active_per_client=8", "--log-level", "warning",
+         "--ground", "detector=coco", "--ground", "track_fps=1"],
         token=TOKEN, log_path=tmp / f"{name}.log",
     )
 

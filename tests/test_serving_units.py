@@ -149,6 +149,10 @@ def test_serve_refuses_to_start_exposed_without_a_token(capsys: pytest.CaptureFi
     assert "workers" in capsys.readouterr().err
     assert serve_main(["--limit", "max_everything=1", "--db", str(tmp_path / "j.sqlite3")]) == 2
     assert "max_everything" in capsys.readouterr().err
+    assert serve_main(["--ground", "conf=2", "--db", str(tmp_path / "j.sqlite3")]) == 2
+    assert "conf" in capsys.readouterr().err
+    assert serve_main(["--ground", "detectr=coco", "--db", str(tmp_path / "j.sqlite3")]) == 2
+    assert "unknown GroundConfig setting(s) detectr" in capsys.readouterr().err
     assert not (tmp_path / "j.sqlite3").exists(), "nothing is created when the settings are refused"
 
 

@@ -7,8 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["tools.video", "tools.detect", "tools.track", "tools.perceive", "tools.smooth", "tools.render",
-           "tools.schemas"]
+MODULES = ["tools.video", "tools.detect", "tools.track", "tools.track_metrics", "tools.perceive", "tools.smooth",
+           "tools.render", "tools.schemas"]
 
 
 @pytest.mark.parametrize("name", MODULES)
