@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import gradio as gr
-import pandas as pd
 
 from agent.api import Cancelled
 from demo.errors import DemoError, plain_message
 from demo.examples import Example
-from demo.referents import TABLE_COLUMNS, referent_id_of_row, referent_table, track_gallery
+from demo.referents import empty_referent_table, referent_id_of_row, referent_table, track_gallery
 from demo.request import PLANNER_CHOICES, SAMPLING_CHOICES, demo_request, planner_name
 from demo.run import DemoOutcome, run_demo
 from demo.timeline import timeline_figure
@@ -75,11 +74,7 @@ def summary(outcome: DemoOutcome) -> str:
 
 def _failure(message: str, kind: BannerKind = "error") -> tuple[Any, ...]:
     """The page's outputs when a run ends without a result: the banner says why, the rest is cleared."""
-    return (banner(kind, message), None, None, referent_table_empty(), "", None, [])
-
-
-def referent_table_empty() -> pd.DataFrame:
-    return pd.DataFrame([], columns=TABLE_COLUMNS)
+    return (banner(kind, message), None, None, empty_referent_table(), "", None, [])
 
 
 def _gallery_of(result: GroundingResult, video: str, rid: int | None) -> gr.Gallery:
@@ -213,7 +208,7 @@ def build_app(examples: Sequence[Example], workdir: str | Path) -> gr.Blocks:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 table = gr.Dataframe(
-                    value=referent_table_empty(), interactive=False, max_height=320,
+                    value=empty_referent_table(), interactive=False, max_height=320,
                     label="Referents · click a row to see its track", elem_id="stag-referents",
                 )
             with gr.Column(scale=2):

@@ -37,6 +37,11 @@ def referent_table(result: GroundingResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
+def empty_referent_table() -> pd.DataFrame:
+    """The table's headers with no rows (before a run, or after one that failed)."""
+    return pd.DataFrame([], columns=TABLE_COLUMNS)
+
+
 def referent_id_of_row(row: Sequence[object] | None) -> int | None:
     """The referent id in a table row (as the page's select event hands it over), or None."""
     if not row:

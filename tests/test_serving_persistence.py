@@ -53,19 +53,19 @@ def test_kill_mid_run_then_restart_loses_nothing(tmp_path: Path) -> None:
         ("ground_query", {"query": "a car", "video": "short.mp4"}),
     ]
 
-    first = _start(tmp_path, media, "first")
-    with httpx.Client(base_url=first.url, headers=first.headers(), timeout=60) as http:
+    with _start(tmp_path, media, "first") as first, \
+            httpx.Client(base_url=first.url, headers=first.headers(), timeout=60) as http:
         ids = [http.post("/jobs", json={"tool": tool, "args": args}).json()["result"]["id"] for tool, args in submit]
         done_a = _wait(http, ids[0], lambda v: v["state"] == "succeeded")
         done_b = _wait(http, ids[1], lambda v: v["state"] == "succeeded")
         running = _wait(http, ids[2], lambda v: v["state"] == "running" and v["progress"]["fraction"] > 0)
         assert _job(http, ids[3])["state"] == "queued"
         results = {i: http.get(f"/jobs/{i}/result").json()["result"] for i in ids[:2]}
-    assert first.kill() == -signal.SIGKILL
+        assert first.kill() == -signal.SIGKILL
     assert done_a["attempts"] == done_b["attempts"] == 1 and running["progress"]["fraction"] < 1
 
-    second = _start(tmp_path, media, "second")
-    with httpx.Client(base_url=second.url, headers=second.headers(), timeout=60) as http:
+    with _start(tmp_path, media, "second") as second, \
+            httpx.Client(base_url=second.url, headers=second.headers(), timeout=60) as http:
         listed = {j["id"]: j for j in http.get("/jobs").json()["result"]}
         assert set(listed) == set(ids), "no job may be lost"
         for i in ids[:2]:
@@ -88,12 +88,11 @@ def test_kill_mid_run_then_restart_loses_nothing(tmp_path: Path) -> None:
 
         graceful = http.post("/jobs", json={"tool": "ground_query", "args": submit[2][1]}).json()["result"]["id"]
         _wait(http, graceful, lambda v: v["state"] == "running")
-    assert second.stop() in (0, -signal.SIGTERM)  # uvicorn re-raises SIGTERM after its graceful shutdown
+        assert second.stop() in (0, -signal.SIGTERM)  # uvicorn re-raises SIGTERM after its graceful shutdown
 
-    third = _start(tmp_path, media, "third")
-    with httpx.Client(base_url=third.url, headers=third.headers(), timeout=60) as http:
+    with _start(tmp_path, media, "third") as third, \
+            httpx.Client(base_url=third.url, headers=third.headers(), timeout=60) as http:
         stopped = _job(http, graceful)
         assert stopped["state"] == "interrupted", stopped
         assert graceful not in third.log(), "the graceful stop itself recorded the job as interrupted"
         assert _job(http, ids[2])["state"] == "succeeded" and _job(http, ids[3])["state"] == "interrupted"
-    third.stop()

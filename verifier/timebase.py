@@ -1,8 +1,10 @@
 """The one rule for time: which frame stands for a sampled instant.
 
 Seconds are the product's unit. Sample ``i`` at rate ``r`` samples per second is taken at time
-``t = i / r`` and is represented by the frame nearest that time, ``round(t * fps)`` (0-based,
-halves rounded up). At the default ``r = 1`` sample ``k`` *is* second ``k``. The same rule is
+``t = i / r``, stands for the period ``[t, t + 1/r)``, and is represented by the frame nearest its
+start, ``round(t * fps)`` (0-based, halves rounded up). A sample exists when that frame exists and
+the video covers at least half of its period (the first sample always exists), so a 60.03 s film
+has 60 seconds, not 61. At the default ``r = 1`` sample ``k`` *is* second ``k``. The same rule is
 used when sampling video (tools), when converting frame-level ground truth to seconds (verifier)
 and when interpolating per-second boxes back to frames.
 
@@ -31,20 +33,26 @@ def frame_of_time(t: float, fps: float) -> int:
 def sample_times(frame_count: int, fps: float, sample_fps: float = 1.0) -> list[float]:
     """Times (seconds) of the samples a video of ``frame_count`` frames yields at ``sample_fps``.
 
-    Sample ``i`` exists iff its frame ``round(i / sample_fps * fps)`` is inside the video.
+    Sample ``i`` exists iff its frame ``round(i / sample_fps * fps)`` is inside the video and the
+    video lasts at least half a period past the sample's time (sample 0 exists in any video with a
+    frame).
 
-    >>> len(sample_times(frame_count=1798, fps=29.97))   # the 60 s sample film
+    >>> len(sample_times(frame_count=1799, fps=29.97))   # the 60.03 s sample film
     60
     >>> sample_times(frame_count=10, fps=10.0, sample_fps=2.0)
     [0.0, 0.5]
+    >>> sample_times(frame_count=5, fps=30.0)            # a sixth of a second still has second 0
+    [0.0]
     """
     if sample_fps <= 0 or not math.isfinite(sample_fps):
         raise ValueError(f"sample_fps must be a positive number, got {sample_fps!r}")
     if frame_count <= 0:
         return []
-    times: list[float] = []
-    i = 0
-    while frame_of_time(i / sample_fps, fps) < frame_count:
+    duration = frame_count / fps
+    half_period = 0.5 / sample_fps
+    times: list[float] = [0.0]
+    i = 1
+    while frame_of_time(i / sample_fps, fps) < frame_count and i / sample_fps + half_period <= duration + 1e-9:
         times.append(i / sample_fps)
         i += 1
     return times
