@@ -25,8 +25,8 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, Field
 
-_THINK = re.compile(r"<think>(.*?)(?:</think>|$)", re.S | re.I)
-_ANSWER = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.S | re.I)
+_THINK = re.compile(r"<think>(.*?)(?:</think>|$)", re.DOTALL | re.IGNORECASE)
+_ANSWER = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL | re.IGNORECASE)
 _SPECIAL = re.compile(r"<\|[^|<>\n]{1,40}\|>")
 _FENCE = re.compile(r"```[A-Za-z0-9_+-]*")
 

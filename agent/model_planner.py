@@ -35,7 +35,16 @@ from agent import prompts
 from agent.api import GroundConfig
 from agent.embedded import EmbeddedPlanner
 from agent.intervals import merge
-from agent.model_client import ModelCallError, ModelClient, ModelUnavailable, Reply, data_url, extract_json, fit, image_tokens
+from agent.model_client import (
+    ModelCallError,
+    ModelClient,
+    ModelUnavailable,
+    Reply,
+    data_url,
+    extract_json,
+    fit,
+    image_tokens,
+)
 from agent.plan import Decision, Pick, PlannerFailure, Scene, Window, event, last_second, tracking_fps
 from agent.query import QueryPlan
 from tools.track import Track
@@ -184,8 +193,8 @@ class ModelPlanner:
         from tools.render import contact_sheet, render_marks
         from tools.video import iter_samples
 
-        frames = {int(round(s.time)): s.image for s in iter_samples(scene.video, 1.0, min(seconds), max(seconds))
-                  if int(round(s.time)) in seconds}
+        frames = {round(s.time): s.image for s in iter_samples(scene.video, 1.0, min(seconds), max(seconds))
+                  if round(s.time) in seconds}
         images, times = [], []
         for sec in seconds:
             if sec not in frames:
@@ -313,7 +322,7 @@ class ModelPlanner:
                     added = image_tokens(int(out.get("width", 448)), int(out.get("height", 448)))
             events.append(event("choose_referents", "tool", f"model called {call.name}({_excerpt(call.arguments, 120)})",
                                 tool=call.name))
-        except Exception as exc:  # a tool error goes back to the model, like any tool result
+        except (ValueError, KeyError, TypeError, OSError, ValidationError) as exc:  # goes back to the model
             result_text, image_msg = f"error: {_error_text(exc)}", None
             events.append(event("choose_referents", "error", f"tool {call.name} failed: {_error_text(exc)}"))
         tool_msg = {"role": "tool", "tool_call_id": call.id, "content": result_text}

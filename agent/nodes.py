@@ -98,7 +98,7 @@ def coarse_look(state: GroundState, deps: Deps) -> dict[str, list[int]]:
     for i, sample in enumerate(iter_samples(state["video"], cfg.coarse_fps)):
         det = detector.detect([sample.image])[0]
         for name in det.data.get("class_name", []):
-            seen.setdefault(str(name), set()).add(int(round(sample.time)))
+            seen.setdefault(str(name), set()).add(round(sample.time))
         deps.progress("sample", lo + (hi - lo) * (i + 1) / total, f"coarse look {i + 1}/{total}")
     out = {k: sorted(v) for k, v in sorted(seen.items())}
     if cache is not None:
@@ -131,7 +131,7 @@ def _to_seconds(track: Track, sample_fps: float, new_id: int) -> Track | None:
     best: dict[int, float] = {}
     for idx, box in track.boxes.items():
         t = idx / sample_fps
-        sec = int(round(t))
+        sec = round(t)
         off = abs(t - sec)
         if off < best.get(sec, 1e9):
             best[sec], boxes[sec], scores[sec] = off, box, track.scores.get(idx, 1.0)

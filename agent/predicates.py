@@ -28,8 +28,8 @@ from agent.vocabulary import Direction
 class Thresholds(BaseModel):
     """Predicate thresholds; speeds in box sizes per second, growth in ln(height) per second."""
 
-    move_on: float = 0.22
-    move_off: float = 0.12
+    move_on: float = 0.16
+    move_off: float = 0.09
     fast_on: float = 1.0
     fast_off: float = 0.75
     slow_below: float = 0.5
@@ -169,11 +169,7 @@ def _pair_mask(predicate: str, m: Motion, others: Sequence[Motion], th: Threshol
                 ahead = float(gap @ v1) / (np.linalg.norm(v1) * scale)  # > 0: the other is ahead
                 if cos < 0.6:
                     continue
-                if predicate == "follows" and dist <= th.follow_sizes and ahead > 0.15:
-                    ok = True
-                elif predicate == "leads" and dist <= th.follow_sizes and ahead < -0.15:
-                    ok = True
-                elif predicate == "overtakes" and abs(ahead) <= 1.2 and m.speed[i] >= 1.2 * o.speed[j]:
+                if predicate == "follows" and dist <= th.follow_sizes and ahead > 0.15 or predicate == "leads" and dist <= th.follow_sizes and ahead < -0.15 or predicate == "overtakes" and abs(ahead) <= 1.2 and m.speed[i] >= 1.2 * o.speed[j]:
                     ok = True
             out.append(ok)
         else:

@@ -98,7 +98,7 @@ def _group(word: str) -> list[str] | None:
     """Classes a group word stands for ([] = every class), or None if it is no group word."""
     from tools.detect import CLASS_GROUPS, resolve_classes
 
-    for w in (word, word[:-1] if word.endswith("s") else word):
+    for w in (word, word.removesuffix("s")):
         if w in CLASS_GROUPS:
             return resolve_classes([w]) or []
     return None

@@ -28,15 +28,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools.offline import apply_offline_env  # noqa: E402
+from tools.offline import apply_offline_env
 
 apply_offline_env()
 
-from agent.api import GroundConfig  # noqa: E402
-from agent.evaluate import evaluate  # noqa: E402
-from agent.model_client import fit, image_tokens  # noqa: E402
-from tools.synth.generate import generate  # noqa: E402
-from tools.synth.manifest import SynthManifest  # noqa: E402
+from agent.api import GroundConfig
+from agent.evaluate import evaluate
+from agent.model_client import fit, image_tokens
+from tools.synth.generate import generate
+from tools.synth.manifest import SynthManifest
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -129,23 +129,27 @@ def main(argv: list[str] | None = None) -> int:
     per_second, per_frame_calls, per_frame_tokens = per_second[:n], per_frame_calls[:n], per_frame_tokens[:n]
 
     s, multi = embedded["summary"], embedded["multi"]
+    single_v, multi_v = embedded["single"]["m_vIoU"], multi["m_vIoU"]
+    median_s = statistics.median(q["seconds"] for q in embedded["queries"])
+    header = (f"{'m_tIoU':>8} {'m_mvIoU':>8} {'m_vIoU':>8} {'vIoU@0.3':>9} {'vIoU@0.5':>9} {'HOTA':>6} "
+              f"{'HOTA_multi':>11} {'s/query':>8}")
+    row = (f"{s['m_tIoU']:>8.3f} {s['m_mvIoU']:>8.3f} {s['m_vIoU']:>8.3f} {s['vIoU@0.3']:>9.3f} "
+           f"{s['vIoU@0.5']:>9.3f} {s['HOTA']:>6.3f} {s.get('HOTA_multi', float('nan')):>11.3f} "
+           f"{s['seconds_per_query']:>8.2f}")
     lines = [
-        f"embedded planner on synth '{args.preset}' ({s['queries']} queries, {multi['queries']} multi-referent, "
-        f"{len(manifest.videos)} videos of {manifest.config.duration:g} s)",
-        f"{'m_tIoU':>8} {'m_mvIoU':>8} {'m_vIoU':>8} {'vIoU@0.3':>9} {'vIoU@0.5':>9} {'HOTA':>6} {'HOTA_multi':>11}"
-        f" {'s/query':>8}",
-        f"{s['m_tIoU']:>8.3f} {s['m_mvIoU']:>8.3f} {s['m_vIoU']:>8.3f} {s['vIoU@0.3']:>9.3f} {s['vIoU@0.5']:>9.3f}"
-        f" {s['HOTA']:>6.3f} {s.get('HOTA_multi', float('nan')):>11.3f} {s['seconds_per_query']:>8.2f}",
-        f"single-referent m_vIoU {embedded['single']['m_vIoU']:.3f}, multi-referent m_vIoU {multi['m_vIoU']:.3f}; "
-        f"wall {embedded_wall:.0f} s in all, median {statistics.median(q['seconds'] for q in embedded['queries']):.2f} "
-        "s per query",
+        (f"embedded planner on synth '{args.preset}' ({s['queries']} queries, {multi['queries']} multi-referent, "
+         f"{len(manifest.videos)} videos of {manifest.config.duration:g} s)"),
+        header,
+        row,
+        (f"single-referent m_vIoU {single_v:.3f}, multi-referent m_vIoU {multi_v:.3f}; wall {embedded_wall:.0f} s "
+         f"in all, median {median_s:.2f} s per query"),
         "",
         f"model mode ({args.model or 'scripted loopback server'}; {sum(f for _, _, f in costs)} fallbacks): per query",
         f"{'design':<44} {'calls':>8} {'image tokens':>13}",
         f"{'stag: time sheet + set-of-marks sheet':<44} {calls:>8.1f} {tokens:>13.0f}",
         f"{'every second as a frame, one request':<44} {1:>8.1f} {statistics.mean(per_second):>13.0f}",
-        f"{'every native frame, one call each':<44} {statistics.mean(per_frame_calls):>8.1f} "
-        f"{statistics.mean(per_frame_tokens):>13.0f}",
+        (f"{'every native frame, one call each':<44} {statistics.mean(per_frame_calls):>8.1f} "
+         f"{statistics.mean(per_frame_tokens):>13.0f}"),
         "",
         f"command: .venv/bin/python {command}".rstrip(),
     ]

@@ -1,1 +1,1 @@
-"""stag demo."""
+"""The Gradio demo: ``stag demo`` (:mod:`demo.cli`) serves the page built by :mod:`demo.app`."""

@@ -32,7 +32,7 @@ def config(tmp_path_factory) -> GroundConfig:
 
 def _cli(*argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "agent.cli", "ground", *argv], capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, check=False)
 
 
 @pytest.mark.parametrize("query, message", [
