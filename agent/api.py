@@ -30,7 +30,7 @@ class GroundConfig(BaseModel):
     model_mode: Literal["plan", "direct"] = Field(
         default="plan", description="plan: model plans, tools perceive; direct: model outputs per-second tracks"
     )
-    sample_fps: float = Field(default=1.0, gt=0, le=30, description="the unit of the answer: boxes per second")
+    sample_fps: float = Field(default=1.0, gt=0, le=30, description="least rate the tools sample at (answers are one box per second)")
     track_fps: float | None = Field(
         default=None, gt=0, le=30,
         description="rate the tools sample at to track (answers stay per second); None: as dense as "

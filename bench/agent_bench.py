@@ -5,8 +5,9 @@
 
 1. The embedded planner grounds every query of ``stag synth --preset PRESET`` (made in ``--bench``
    if absent) and the verifier scores it (:mod:`agent.evaluate`): m_tIoU, m_mvIoU, m_vIoU,
-   vIoU@0.3, vIoU@0.5, HOTA (all and multi-referent), and wall time per query (perception is cached
-   per video, so the first query of a video pays for it; the mean covers both).
+   vIoU@0.3, vIoU@0.5, HOTA (all and multi-referent), and wall time per query (perception starts
+   cold and is cached per video and window, so the first query of a video pays for it; the mean
+   covers both).
 2. Model mode: the model planner grounds the same queries against an OpenAI-compatible endpoint
    (``--base-url``/``--model``; by default a scripted loopback server per query that answers "the
    whole video" and "no track matches", enough to count what the design sends). Reported per query: model
@@ -23,6 +24,7 @@ import argparse
 import json
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -103,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     root = Path(args.bench or Path(__file__).resolve().parents[1] / ".cache" / f"synth-{args.preset}")
     manifest = _manifest(root, args.preset)
-    cache = root / "perception-cache"
+    cache = Path(tempfile.mkdtemp(prefix="stag-bench-cache-"))  # cold: the times include perception
     extra = {"detector": args.detector} if args.detector else {}
     command = "bench/agent_bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
 

@@ -38,14 +38,14 @@ def test_frame_boxes_follows_the_time_rule_and_interpolates():
     boxes = {1: (0.0, 0.0, 10.0, 10.0), 3: (20.0, 0.0, 30.0, 10.0)}
     out = frame_boxes(boxes, fps=29.97, frame_count=300)
     f1, f3 = frame_of_time(1, 29.97), frame_of_time(3, 29.97)
-    assert (min(out), max(out)) == (f1, f3) == (30, 90)
-    assert out[f1] == boxes[1] and out[f3] == boxes[3]
+    assert (min(out), max(out)) == (f1, frame_of_time(4, 29.97) - 1) == (30, 119)  # second 3 held to its end
+    assert out[f1] == boxes[1] and out[f3] == boxes[3] == out[119]
     mid = out[60]                                                    # bridged across the missing second 2
     assert mid[0] == pytest.approx(20 * (60 - 30) / 60)
     assert frame_boxes(boxes, fps=29.97, frame_count=61) == {f: out[f] for f in range(30, 61)}
     assert frame_boxes({}, 30, 100) == {} and frame_boxes(boxes, 30, 0) == {}
     half = frame_boxes({0: (0, 0, 2, 2), 1: (2, 0, 4, 2)}, fps=10, frame_count=100, sample_fps=2.0)
-    assert sorted(half) == [0, 1, 2, 3, 4, 5] and half[5] == (2.0, 0.0, 4.0, 2.0)
+    assert sorted(half) == list(range(10)) and half[5] == half[9] == (2.0, 0.0, 4.0, 2.0)
 
 
 def test_glmv_json_round_trips_through_parse():
@@ -87,7 +87,7 @@ def test_svag_submission_scores_itself_perfectly():
     q = sub["datasets"][0]["queries"][0]
     assert q["video_name"] == "street" and q["video_length"] == 300 and len(q["tracks"][0]["spatial"]) == 300
     t0 = q["tracks"][0]
-    assert t0["temporal"] == [[30, 121, 0.8]]
+    assert t0["temporal"] == [[30, 150, 0.8]]          # seconds 1-4 = frames 30-149
     gt = json.loads(json.dumps(sub))
     for ds in gt["datasets"]:
         for query in ds["queries"]:
@@ -158,8 +158,10 @@ def test_frame_level_scoring_expands_seconds_by_interpolation():
             "temporal_gt": {"begin_fid": 15, "end_fid": 75}, "captions": [{"target_id": 0, "description": "dog"}]}
     gt = read_vidstg(anno)[0]
     s = frame_level_scores(gt, gt.referents[0].boxes)
-    # seconds 1 and 2 stand for frames 30 and 60: 31 of the tube's 60 frames; linear motion is exact
-    assert s.tIoU == pytest.approx(31 / 60) and s.mvIoU == pytest.approx(1.0)
+    # seconds 1 and 2 cover frames 30-89 (second 2's box held to its end); the tube is frames 15-74:
+    # 45 shared of 75. Linear motion is exact on 30-60; on 61-74 the held box lags d = 1..14 px.
+    held = sum(max(0, 8 - d) / (8 + d) for d in range(1, 15))
+    assert s.tIoU == pytest.approx(45 / 75) and s.mvIoU == pytest.approx((31 + held) / 45)
     with pytest.raises(ValueError, match="frame-level"):
         frame_level_scores(GroundTruth.from_stvg({"width": 8, "height": 8, "referents": []}), {})
 

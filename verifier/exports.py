@@ -85,8 +85,8 @@ def to_svag_submission(items: Iterable[SvagItem | Mapping[str, Any]]) -> dict[st
     """The SVAG-Bench submission JSON (all three subsets, empty ones included).
 
     Per referent: ``spatial`` has one ``[x, y, w, h]`` or ``null`` per frame of the video
-    (interpolated between samples); ``temporal`` is ``[[start, end, score]]`` in 0-based frames,
-    end exclusive (the unit SVAGEval compares with its ``[s - 1, e]`` ground-truth windows).
+    (interpolated between samples, the last one held to the end of its second); ``temporal`` is
+    ``[[start, end, score]]`` in 0-based frames, end exclusive (the interval's last second included) (the unit SVAGEval compares with its ``[s - 1, e]`` ground-truth windows).
 
     >>> from verifier.result import Referent, VideoInfo
     >>> r = GroundingResult(query="a fish swims", video=VideoInfo(path="/d/abc.mp4", width=64,
@@ -94,7 +94,7 @@ def to_svag_submission(items: Iterable[SvagItem | Mapping[str, Any]]) -> dict[st
     ...     interval=(0, 1), boxes={0: (0, 0, 4, 4), 1: (2, 0, 6, 4)}, score=0.5)])
     >>> q = to_svag_submission([SvagItem(result=r, dataset="OVIS", query_id=7, video_id=1)])["datasets"][0]["queries"][0]
     >>> q["video_name"], q["tracks"][0]["spatial"], q["tracks"][0]["temporal"]
-    ('abc', [[0.0, 0.0, 4.0, 4.0], [1.0, 0.0, 4.0, 4.0], [2.0, 0.0, 4.0, 4.0], None], [[0, 3, 0.5]])
+    ('abc', [[0.0, 0.0, 4.0, 4.0], [1.0, 0.0, 4.0, 4.0], [2.0, 0.0, 4.0, 4.0], [2.0, 0.0, 4.0, 4.0]], [[0, 4, 0.5]])
     """
     subsets: dict[str, list[dict[str, Any]]] = {name: [] for name in SVAG_SUBSETS}
     for raw in items:
@@ -106,7 +106,7 @@ def to_svag_submission(items: Iterable[SvagItem | Mapping[str, Any]]) -> dict[st
             for f, b in frame_boxes(ref.boxes, v.fps, v.frame_count, v.sample_fps).items():
                 spatial[f] = [round(b[0], 2), round(b[1], 2), round(b[2] - b[0], 2), round(b[3] - b[1], 2)]
             start = frame_of_time(ref.interval[0] / v.sample_fps, v.fps)
-            end = frame_of_time(ref.interval[1] / v.sample_fps, v.fps) + 1
+            end = frame_of_time((ref.interval[1] + 1) / v.sample_fps, v.fps)  # the last second's period
             tracks.append({"track_id": ref.id, "spatial": spatial,
                            "temporal": [[start, min(end, v.frame_count), ref.score]]})
         subsets[item.dataset].append({

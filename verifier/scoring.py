@@ -53,8 +53,8 @@ def frame_level_scores(gt: GroundTruth, second_boxes: Mapping[int, Box], sample_
 
     >>> gt = GroundTruth(width=64, height=48, fps=10.0, frame_count=40, source="vidstg",
     ...                  frame_tubes=[{"id": 1, "boxes": {f: (0, 0, 8, 8) for f in range(10, 31)}}])
-    >>> frame_level_scores(gt, {1: (0, 0, 8, 8), 2: (0, 0, 8, 8), 3: (0, 0, 8, 8)})
-    TubeScores(tIoU=1.0, mvIoU=1.0, vIoU=1.0)
+    >>> frame_level_scores(gt, {1: (0, 0, 8, 8), 2: (0, 0, 8, 8)})     # seconds 1-2 = frames 10-29
+    TubeScores(tIoU=0.952..., mvIoU=1.0, vIoU=0.952...)
     """
     if gt.fps is None or gt.frame_count is None or not gt.frame_tubes:
         raise ValueError("frame-level scoring needs a ground truth with fps, frame_count and frame tubes")
