@@ -30,8 +30,8 @@ class Thresholds(BaseModel):
 
     move_on: float = 0.16
     move_off: float = 0.09
-    fast_on: float = 1.0
-    fast_off: float = 0.75
+    fast_on: float = 0.8
+    fast_off: float = 0.65
     slow_below: float = 0.5
     still_on: float = 0.10
     still_off: float = 0.20
@@ -275,7 +275,7 @@ def evaluate(
             mask = [mv and c >= th.approach_rate for mv, c in zip(moving, np.nan_to_num(closing, nan=-1.0))]
             spans = []
             for s, e in _spans(m, mask, th):
-                # the approach ends where the two are close and stay (the synthetic GT adds 1 s)
+                # the approach ends where the two are close (the synthetic ground truth adds a second)
                 near_after = [int(k) for k, d in zip(m.seconds, dist) if k > e and d <= th.near_sizes * 1.5]
                 spans.append((s, min(e + 1, near_after[0] if near_after else e + 1, int(m.seconds[-1]))))
             return _result(m, spans, np.clip(np.nan_to_num(closing) / 0.5, 0, 1), "approaches another object")

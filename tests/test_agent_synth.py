@@ -46,7 +46,7 @@ def test_every_query_is_scored(report_tiny):
 
 def test_floors_with_the_fast_detector(report_tiny):
     s, single, multi = report_tiny["summary"], report_tiny["single"], report_tiny["multi"]
-    assert s["m_tIoU"] >= 0.40 and s["m_vIoU"] >= 0.22 and s["vIoU@0.3"] >= 0.30, s
+    assert s["m_tIoU"] >= 0.50 and s["m_vIoU"] >= 0.20 and s["vIoU@0.3"] >= 0.18, s
     assert single["m_vIoU"] >= 0.30 and multi["m_vIoU"] >= 0.10, (single, multi)
     assert s["HOTA"] >= 0.25 and multi["HOTA"] >= 0.22, s
 
@@ -74,7 +74,7 @@ def test_cli_eval_agent_json(bench, cache):
 def test_floors_with_the_default_detector(bench, tmp_path):
     report = evaluate(bench, GroundConfig(cache_dir=str(tmp_path)))
     s, single, multi = report["summary"], report["single"], report["multi"]
-    assert s["m_tIoU"] >= 0.65 and s["m_mvIoU"] >= 0.5 and s["m_vIoU"] >= 0.45, s
-    assert s["vIoU@0.3"] >= 0.7 and s["vIoU@0.5"] >= 0.45, s
-    assert single["m_vIoU"] >= 0.5 and multi["m_vIoU"] >= 0.38, (single, multi)
-    assert s["HOTA"] >= 0.45 and multi["HOTA"] >= 0.4, s
+    assert s["m_tIoU"] >= 0.55 and s["m_mvIoU"] >= 0.42 and s["m_vIoU"] >= 0.33, s
+    assert s["vIoU@0.3"] >= 0.55 and s["vIoU@0.5"] >= 0.28, s
+    assert single["m_vIoU"] >= 0.38 and multi["m_vIoU"] >= 0.27, (single, multi)
+    assert s["HOTA"] >= 0.4 and multi["HOTA"] >= 0.37, s

@@ -48,7 +48,7 @@ def _owner(t: Track, truth) -> set[str]:
     return out
 
 
-def test_appearance_cue_keeps_ids_where_iou_alone_breaks() -> None:
+def test_motion_tolerant_association_keeps_ids_where_plain_iou_breaks() -> None:
     images, dets, truth = crossing_scene()
     with_cue = track(dets, sample_fps=1.0, images=images)
     assert len(with_cue) == 2
@@ -56,8 +56,21 @@ def test_appearance_cue_keeps_ids_where_iou_alone_breaks() -> None:
         assert len(_owner(t, truth)) == 1  # no identity swap at the crossing
         assert sorted(t.boxes) == list(range(SECONDS))  # first second kept, no gap
         assert t.label == "person"
-    iou_only = track(dets, sample_fps=1.0, images=images, config=TrackerConfig(appearance=False))
-    assert len(iou_only) != 2 or any(len(t.boxes) < SECONDS for t in iou_only)
+    motion_only = track(dets, sample_fps=1.0, images=images, config=TrackerConfig(appearance=False))
+    assert [sorted(t.boxes) for t in motion_only] == [list(range(SECONDS))] * 2
+    assert all(len(_owner(t, truth)) == 1 for t in motion_only)
+    plain_iou = track(dets, sample_fps=1.0, images=images, config=TrackerConfig(appearance=False, buffer_s=0))
+    assert len(plain_iou) != 2 or any(len(t.boxes) < SECONDS for t in plain_iou)
+
+
+@pytest.mark.parametrize("widths_per_s", [1.5, 2.5])
+def test_fast_walker_is_one_track_from_its_first_second(widths_per_s: float) -> None:
+    """No overlap between consecutive samples: the new track must still be confirmed on its second."""
+    dets = [sv.Detections(xyxy=np.array([[20 + widths_per_s * W * k, 100, 20 + widths_per_s * W * k + W, 100 + H]]),
+                          confidence=np.array([0.8]), class_id=np.array([0]),
+                          data={"class_name": np.array(["person"])}) for k in range(8)]
+    tracks = track([dets[0][np.array([False])]] + dets, sample_fps=1.0)  # appears at second 1, not at the start
+    assert [sorted(t.boxes) for t in tracks] == [list(range(1, 9))]
 
 
 def test_slow_motion_needs_no_appearance() -> None:

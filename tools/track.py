@@ -3,12 +3,15 @@
 Ultralytics' :class:`~ultralytics.trackers.byte_tracker.BYTETracker` is fed any detector's boxes
 (through ``ultralytics.engine.results.Boxes``). Its buffers count frames and assume 30 fps; here
 every buffer and gate is given in seconds (:class:`TrackerConfig`) and scaled to the sample rate.
-At 1 FPS a walking person often moves more than its own width between samples, so IoU alone
-loses it and a new id is born (an ID switch). With ``appearance=True`` the association cost also
-admits pairs that do not overlap but lie within a motion gate and look alike (a colour/intensity
-histogram of three horizontal stripes of the box): ``cost = min(iou_cost, appearance_cost)``,
+At 1 FPS a walking person often moves more than its own width between samples, so plain IoU
+loses it (and a new track, whose Kalman velocity is zero, is never confirmed). So association is
+motion-tolerant: each track's last box is moved by its last step (velocity), and IoU is taken
+between boxes enlarged on every side by ``buffer_s`` box heights per second of sample period
+(buffered IoU, as in C-BIoU; ``cost = min(iou_cost, biou_cost)``); new tracks are confirmed with the
+same cost. With ``appearance=True`` the cost also admits pairs that do not overlap but lie within a
+motion gate and look alike (a colour/intensity histogram of three horizontal stripes of the box),
 and a pair that overlaps but looks clearly different is vetoed. ``bench/tools_throughput.py``
-measures the ID switches with and without it.
+measures the ID switches with and without each cue.
 
 Track boxes are the matched detections' boxes (not the Kalman estimate), keyed by sample index
 (the second, at 1 FPS); a track's first sample is kept even though ByteTrack confirms it only
@@ -50,9 +53,12 @@ class TrackerConfig(BaseModel):
     min_seen_s: float = Field(2.0, ge=0, description="tracks seen in fewer seconds' worth of samples are dropped")
     appearance: bool = Field(True, description="re-associate non-overlapping boxes by appearance + motion gate")
     appearance_thresh: float = Field(0.25, ge=0, le=1, description="largest appearance distance that may match")
-    appearance_veto: float = Field(0.6, ge=0, le=1, description="an overlapping pair this different does not match")
+    appearance_veto: float = Field(0.45, ge=0, le=1, description="an overlapping or nearby pair this different "
+                                                                 "does not match")
     motion_gate_s: float = Field(0.6, gt=0, description="largest centre shift, in box heights per second, after "
                                                         "the motion prediction")
+    buffer_s: float = Field(0.6, ge=0, description="boxes are enlarged on every side by this many box heights per "
+                                                   "second between samples for a motion-tolerant IoU (0: plain IoU)")
     size_ratio: float = Field(2.0, gt=1, description="largest height ratio between a track and a detection")
     feature_momentum: float = Field(0.7, ge=0, lt=1, description="weight of the old appearance in its running mean")
 
@@ -122,7 +128,7 @@ def _tracker_class():
     from ultralytics.trackers.utils import matching
 
     class AppearanceByteTrack(BYTETracker):
-        """BYTETracker whose association cost also admits look-alike, nearby, non-overlapping pairs."""
+        """BYTETracker with motion-tolerant (buffered, velocity-predicted) IoU and the appearance cue."""
 
         def __init__(self, args, config: TrackerConfig, sample_fps: float) -> None:
             super().__init__(args)
@@ -131,12 +137,17 @@ def _tracker_class():
 
         def init_track(self, results, img=None):
             tracks = super().init_track(results, None)
-            if self.config.appearance and self.image is not None:
-                for t in tracks:
+            for t in tracks:
+                t.last_box, t.velocity = t.xyxy, np.zeros(2)
+                if self.config.appearance and self.image is not None:
                     t.feat = appearance_feature(self.image, t.xyxy)
             return tracks
 
         def _apply_match(self, track, det, activated, refind) -> None:
+            gap = max(1, self.frame_id - track.frame_id)
+            step = (_centre(det.xyxy) - _centre(track.last_box)) / gap
+            track.velocity = step  # the last step: scored better on the synthetic set than a running mean
+            track.last_box = det.xyxy
             super()._apply_match(track, det, activated, refind)
             new = getattr(det, "feat", None)
             old = getattr(track, "feat", None)
@@ -144,13 +155,43 @@ def _tracker_class():
                 m = self.config.feature_momentum
                 track.feat = new if old is None else (m * old + (1 - m) * new).astype(np.float32)
 
+        def _unconfirmed_association(self, unconfirmed, u_detection, detections, activated, removed):
+            # as BYTETracker's, but with match_thresh (its fixed 0.7 rejects 1-FPS motion) unless buffer_s=0
+            detections = [detections[i] for i in u_detection]
+            if not unconfirmed:
+                return list(range(len(detections))), detections
+            dists = self.get_dists(unconfirmed, detections)
+            thresh = self.args.match_thresh if self.config.buffer_s else 0.7
+            matches, u_unconfirmed, u_detection = matching.linear_assignment(dists, thresh=thresh)
+            self._apply_matches(matches, unconfirmed, detections, activated, [])
+            for it in u_unconfirmed:
+                unconfirmed[it].mark_removed()
+                removed.append(unconfirmed[it])
+            return u_detection, detections
+
+        def _predicted(self, tracks) -> tuple[np.ndarray, np.ndarray]:
+            """Each track's last matched box moved by its velocity, and the samples since it was seen."""
+            gap = np.array([max(1, self.frame_id - t.frame_id) for t in tracks], dtype=float)
+            shift = np.array([t.velocity for t in tracks]) * gap[:, None]
+            return np.array([t.last_box for t in tracks]) + np.tile(shift, 2), gap
+
         def get_dists(self, tracks, detections) -> np.ndarray:
             dists = matching.iou_distance(tracks, detections)
-            if self.args.fuse_score:
-                dists = matching.fuse_score(dists, detections)
-            if not self.config.appearance or not len(tracks) or not len(detections):
+            if not len(tracks) or not len(detections):
                 return dists
             cfg = self.config
+            pred, gap = self._predicted(tracks)
+            d_box = np.array([d.xyxy for d in detections])
+            if cfg.buffer_s > 0:
+                # C-BIoU: both boxes enlarged on every side by the distance a person may stray between samples
+                b = cfg.buffer_s * gap[:, None] / self.sample_fps
+                biou = np.array([1 - matching.iou_distance([_grow(p, b[i, 0])], [_grow(q, b[i, 0]) for q in d_box])[0]
+                                 for i, p in enumerate(pred)])
+                dists = np.minimum(dists, 1 - biou)
+            if self.args.fuse_score:
+                dists = matching.fuse_score(dists, detections)
+            if not cfg.appearance:
+                return dists
             app = np.full_like(dists, np.nan)  # NaN: a feature is missing, no appearance evidence
             for i, t in enumerate(tracks):
                 tf = getattr(t, "feat", None)
@@ -160,14 +201,12 @@ def _tracker_class():
                     df = getattr(d, "feat", None)
                     if df is not None:
                         app[i, j] = appearance_distance(tf, df)
-            t_xywh = np.array([t.xywh for t in tracks])
-            d_xywh = np.array([d.xywh for d in detections])
-            gap = np.array([max(1, self.frame_id - t.frame_id) for t in tracks], dtype=float)[:, None]
-            heights = np.minimum(t_xywh[:, None, 3], d_xywh[None, :, 3])
-            shift = np.linalg.norm(t_xywh[:, None, :2] - d_xywh[None, :, :2], axis=2) / np.maximum(heights, 1.0)
-            ratio = np.maximum(t_xywh[:, None, 3], d_xywh[None, :, 3]) / np.maximum(
-                np.minimum(t_xywh[:, None, 3], d_xywh[None, :, 3]), 1.0)
-            gate = cfg.motion_gate_s * gap / self.sample_fps
+            t_h = (pred[:, 3] - pred[:, 1])[:, None]
+            d_h = (d_box[:, 3] - d_box[:, 1])[None, :]
+            heights = np.minimum(t_h, d_h)
+            shift = np.linalg.norm(_centre(pred)[:, None] - _centre(d_box)[None], axis=2) / np.maximum(heights, 1.0)
+            ratio = np.maximum(t_h, d_h) / np.maximum(heights, 1.0)
+            gate = cfg.motion_gate_s * gap[:, None] / self.sample_fps
             with np.errstate(invalid="ignore"):
                 near = (shift <= gate) & (ratio <= cfg.size_ratio) & (app <= cfg.appearance_thresh)
                 veto = app > cfg.appearance_veto
@@ -177,6 +216,17 @@ def _tracker_class():
             return np.where(veto, 1.0, dists)
 
     return AppearanceByteTrack
+
+
+def _centre(box: np.ndarray) -> np.ndarray:
+    """Centres of ``[..., 4]`` xyxy boxes."""
+    return (box[..., :2] + box[..., 2:]) / 2
+
+
+def _grow(box: np.ndarray, by: float) -> np.ndarray:
+    """An xyxy box enlarged on every side by ``by`` times its height."""
+    pad = by * (box[3] - box[1])
+    return box + np.array([-pad, -pad, pad, pad])
 
 
 def _boxes(det: sv.Detections, shape: tuple[int, int]):
