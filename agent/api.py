@@ -70,6 +70,9 @@ class GroundConfig(BaseModel):
     model_frames: int = Field(default=32, ge=1, le=256, description="frames on the time step's contact sheet")
     model_video_seconds: int = Field(default=300, ge=1, description="seconds of video sent in direct mode")
     max_tool_steps: int = Field(default=3, ge=0, le=10, description="looks / tool calls before the model must answer")
+    model_tool_names: list[str] | None = Field(
+        default=None, description="tools offered to a native tool-calling model (None: all of tools.schemas)"
+    )
     cache_dir: str | None = Field(
         default=None, description="folder caching what the tools saw, so later queries on a video reuse it"
     )

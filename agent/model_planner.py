@@ -251,7 +251,7 @@ class ModelPlanner:
         ids = {t.id for t in cands}
         events: list[TraceEvent] = [event("choose_referents", "tool", f"render_marks at {seconds} s for "
                                           f"{len(cands)} track(s)", seconds=seconds, tracks=sorted(ids))]
-        tools = ([*self._registry_tools(), prompts.look_tool(), prompts.answer_tool()]
+        tools = ([*self._registry_tools(self.config.model_tool_names), prompts.look_tool(), prompts.answer_tool()]
                  if self.profile.native_tools else None)
 
         def read(reply: Reply) -> prompts.SpaceAnswer | tuple[str, Any]:
@@ -329,10 +329,10 @@ class ModelPlanner:
         return [assistant, tool_msg, *([image_msg] if image_msg else [])], added
 
     @staticmethod
-    def _registry_tools() -> list[dict[str, Any]]:
+    def _registry_tools(names: list[str] | None) -> list[dict[str, Any]]:
         from tools.schemas import openai_tools
 
-        return openai_tools()
+        return [t for t in openai_tools() if names is None or t["function"]["name"] in names]
 
     def _decision(self, answer: prompts.SpaceAnswer, scene: Scene, cands: list[Track]) -> Decision:
         info = scene.info
