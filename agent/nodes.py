@@ -306,8 +306,12 @@ def answer(state: GroundState, runtime: Runtime[Deps]) -> dict:
     timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 4)
     # Referent boxes are keyed by second whatever rate the tools sampled at, so the result says 1 per second.
     video = state["info"].model_copy(update={"sample_fps": 1.0})
-    result = GroundingResult(query=state["query"], video=video, referents=referents, trace=trace,
-                             timings=timings, planner=state.get("planner", deps.planner.name))
+    chosen = {r.id for r in referents}
+    others = [Referent(id=t.id, label=t.label, interval=(min(t.boxes), max(t.boxes)), boxes=t.boxes,
+                       score=min(1.0, max(0.0, sum(t.scores.values()) / max(1, len(t.scores)))))
+              for t in state.get("tracks", []) if t.id not in chosen and t.boxes]
+    result = GroundingResult(query=state["query"], video=video, referents=referents, others=others,
+                             trace=trace, timings=timings, planner=state.get("planner", deps.planner.name))
     deps.progress("answer", 1.0, summary)
     return {"result": result, "trace": [final]}
 

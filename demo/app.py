@@ -201,7 +201,7 @@ def build_app(examples: Sequence[Example], workdir: str | Path) -> gr.Blocks:
             with gr.Column(scale=3, min_width=420):
                 status = gr.HTML(IDLE, elem_id="stag-status")
                 video_out = gr.Video(
-                    label="Annotated video (each referent boxed with its id and a short trail)",
+                    label="Annotated video (referents boxed with their id and a short trail; other tracked objects faint)",
                     interactive=False, height=360, elem_id="stag-video-out",
                 )
                 timeline = gr.Plot(label="Timeline", show_label=False, elem_id="stag-timeline")

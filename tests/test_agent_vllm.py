@@ -53,7 +53,7 @@ def _check_handled(result) -> None:
 def test_plan_mode_through_vllm(vllm_server, clip, tmp_path):
     result = ground(clip, "the man who stops walking", _config(vllm_server, tmp_path))
     events = _model_events(result)
-    assert events, [e.message for e in result.trace]
+    assert events, "\n".join(e.message for e in result.trace)
     first = events[0]
     # The contact sheet reached the model: vLLM counted more prompt tokens than our image estimate.
     assert first.data["image_tokens"] > 0 and first.data["prompt_tokens"] > first.data["image_tokens"]
@@ -65,7 +65,7 @@ def test_plan_mode_through_vllm(vllm_server, clip, tmp_path):
 def test_direct_mode_sends_the_video(vllm_server, clip, tmp_path):
     result = ground(clip, "the man who stops walking", _config(vllm_server, tmp_path, model_mode="direct"))
     events = [e for e in _model_events(result) if e.step == "perceive"]
-    assert events, [e.message for e in result.trace]
+    assert events, "\n".join(e.message for e in result.trace)
     # 6 one-second frames went as a video_url: the server counted them in the prompt.
     assert events[0].data["prompt_tokens"] > events[0].data["image_tokens"] > 0
     _check_handled(result)
@@ -79,6 +79,6 @@ def test_native_tool_calls_through_vllm(vllm_tool_server, clip, tmp_path):
                      model_tool_names=["probe_video"])
     result = ground(clip, "the man who stops walking", config)
     events = [e for e in _model_events(result) if e.step == "choose_referents"]
-    assert events, [e.message for e in result.trace]
+    assert events, "\n".join(e.message for e in result.trace)
     assert not any("HTTP 400" in e.message for e in result.trace)  # the tool request itself was accepted
     _check_handled(result)

@@ -130,3 +130,18 @@ def test_render_video_whole_film(tmp_path: Path) -> None:
     (codec, _, _, _), frames, _ = _read_back(out)
     assert codec == "h264" and len(frames) == info.frame_count
     assert seen[-1] == ("render", info.frame_count, info.frame_count)
+
+
+def test_render_video_draws_the_results_other_tracks_faint_by_default(tmp_path: Path) -> None:
+    film = asset_path("sample_video")
+    result = GroundingResult(
+        query="the man in the middle", video=probe(film),
+        referents=[Referent(id=1, label="person", interval=(0, 1), boxes={0: (300, 120, 360, 300), 1: (300, 120, 360, 300)})],
+        others=[Referent(id=9, label="car", interval=(0, 1), boxes={0: (500, 100, 540, 200), 1: (500, 100, 540, 200)})],
+    )
+    out = render_video(film, result, tmp_path / "others.mp4", start=0, end=1)
+    _, frames, _ = _read_back(out)
+    original = next(iter_samples(film, start=1, end=1)).image
+    diff = _changed(frames[30], original)
+    strong, faint = diff[118:123, 300:360].mean(), diff[98:102, 500:540].mean()
+    assert strong > 0.5 and 0.2 < faint  # the referent strongly, the unchosen track faintly

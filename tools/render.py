@@ -29,7 +29,7 @@ import supervision as sv
 from tools.smooth import frame_boxes
 from tools.track import Track
 from tools.video import iter_frames, probe
-from verifier.result import Box, GroundingResult
+from verifier.result import Box, GroundingResult, Referent
 from verifier.timebase import frame_of_time
 
 PALETTE = sv.ColorPalette.DEFAULT
@@ -158,7 +158,7 @@ def render_video(
     result: GroundingResult,
     out_path: str | os.PathLike[str],
     *,
-    tracks: Sequence[Track] | None = None,
+    tracks: Sequence[Track | Referent] | None = None,
     highlight: Sequence[int] | None = None,
     start: float | None = None,
     end: float | None = None,
@@ -167,8 +167,8 @@ def render_video(
     """Write ``video_path`` annotated with the result's referents as H.264 to ``out_path``.
 
     Referents in ``highlight`` (default: all) get coloured boxes, ``#id label`` tags and short
-    trails; other referents and the extra ``tracks`` (e.g. every track the tools saw) are drawn
-    faint. Per-second boxes are interpolated to every frame with the verifier's rule. ``start`` /
+    trails; other referents and the extra ``tracks`` (default: the result's ``others``, the tracks
+    the query does not mean) are drawn faint. Per-second boxes are interpolated to every frame with the verifier's rule. ``start`` /
     ``end`` (seconds) render only that part (each frame keeps its original timestamp).
     ``on_progress("render", done_frames, total_frames)`` is called as frames are written.
     """
@@ -184,7 +184,7 @@ def render_video(
         else:
             faint[r.id] = fb
     referent_ids = {r.id for r in result.referents}
-    for t in tracks or []:
+    for t in result.others if tracks is None else tracks:
         if t.id not in referent_ids:
             faint[t.id] = frame_boxes(t.boxes, info.fps, info.frame_count, sample_fps)
     box_ann = sv.BoxAnnotator(color=PALETTE, thickness=3, color_lookup=sv.ColorLookup.TRACK)

@@ -95,6 +95,9 @@ class GroundingResult(BaseModel):
     query: str
     video: VideoInfo
     referents: list[Referent] = Field(default_factory=list)
+    others: list[Referent] = Field(
+        default_factory=list, description="objects the tools tracked but the query does not mean (for display)"
+    )
     trace: list[TraceEvent] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict, description="stage -> seconds")
     planner: str = "embedded"
