@@ -27,9 +27,10 @@ def clip(tmp_path_factory) -> str:
 
 
 def _config(server, tmp_path, **kw) -> GroundConfig:
+    settings = {"model_image_px": 224, "model_max_tokens": 96, "model_direct_tokens": 96, "model_frames": 8,
+                "max_model_retries": 1, "request_timeout": 120, **kw}
     return GroundConfig(planner="model", base_url=server.base_url, model=server.model, detector="coco",
-                        cache_dir=str(tmp_path), model_image_px=224, model_max_tokens=96, model_direct_tokens=96,
-                        model_frames=8, max_model_retries=1, request_timeout=120, **kw)
+                        cache_dir=str(tmp_path), **settings)
 
 
 def _model_events(result):
@@ -74,11 +75,29 @@ def test_direct_mode_sends_the_video(vllm_server, clip, tmp_path):
 
 
 def test_native_tool_calls_through_vllm(vllm_tool_server, clip, tmp_path):
+    """The space step with native tools (GLM-4.6V-Flash style), on the tracks the tools really found."""
+    from agent.model_planner import ModelPlanner
+    from agent.plan import PlannerFailure, Scene
+    from tools.track import Track
+
+    seen = ground(clip, "the people", GroundConfig(detector="coco", cache_dir=str(tmp_path)))
+    assert seen.referents
+    tracks = [Track(id=r.id, label=r.label, boxes=r.boxes, scores={k: r.score for k in r.boxes})
+              for r in seen.referents]
     # The tiny server's context is 2048 tokens: offer one registry tool besides look and answer.
     config = _config(vllm_tool_server, tmp_path, model_tools="native", model_thinking=False,
-                     model_tool_names=["probe_video"])
-    result = ground(clip, "the man who stops walking", config)
-    events = [e for e in _model_events(result) if e.step == "choose_referents"]
-    assert events, "\n".join(e.message for e in result.trace)
-    assert not any("HTTP 400" in e.message for e in result.trace)  # the tool request itself was accepted
-    _check_handled(result)
+                     model_tool_names=["probe_video"], model_image_px=112)
+    planner = ModelPlanner(config)
+    plan, _ = planner.understand("the man who stops walking", seen.video)
+    scene = Scene(query="the man who stops walking", video=clip, info=seen.video, plan=plan, tracks=tracks)
+    try:
+        decision, events = planner.choose(scene, max_rounds=2)
+        assert decision.action in {"accept", "widen", "narrow"}
+    except PlannerFailure as exc:  # garbage, retried once: recorded, then the graph would fall back
+        events = exc.events
+        assert any(e.kind == "error" and e.data.get("attempt") == 2 for e in events)
+    calls = [e for e in events if e.kind == "model"]
+    assert calls and planner.client.calls == len(calls)
+    assert not any("HTTP 400" in e.message for e in events), [e.message for e in events]  # tools accepted
+    assert calls[0].data["prompt_tokens"] > calls[0].data["image_tokens"] > 0
+    print("native:", [(e.kind, e.message[:100]) for e in events])

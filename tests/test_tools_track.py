@@ -117,3 +117,20 @@ def test_appearance_feature_tells_figures_apart() -> None:
     assert appearance_distance(fa0, fa1) < 0.15
     assert appearance_distance(fa0, fb0) > 0.6
     assert appearance_feature(images[0], (10, 10, 11, 11)) is None  # too small to describe
+
+
+def test_a_track_never_jumps_to_an_object_of_another_kind() -> None:
+    """A walker vanishes and a car appears where he would be: the car is a new track, not the walker."""
+    def det(box, name, cid):
+        return sv.Detections(xyxy=np.array([box], dtype=np.float32), confidence=np.array([0.9], dtype=np.float32),
+                             class_id=np.array([cid]), data={"class_name": np.array([name])})
+
+    walker = [det((100 + 40 * k, 100, 130 + 40 * k, 180), "person", 0) for k in range(4)]
+    car = [det((250 + 40 * (k - 4), 105, 320 + 40 * (k - 4), 180), "car", 2) for k in range(4, 8)]
+    for config in (TrackerConfig(), TrackerConfig(appearance=False)):
+        tracks = track(walker + car, sample_fps=1.0, config=config)
+        assert [(t.label, sorted(t.boxes)) for t in tracks] == [("person", [0, 1, 2, 3]), ("car", [4, 5, 6, 7])]
+    # a detector's car/truck confusion does not break a vehicle's track
+    vehicle = [det((100 + 20 * k, 100, 170 + 20 * k, 170), "car" if k % 2 else "truck", 2 + 5 * (k % 2 == 0))
+               for k in range(6)]
+    assert [sorted(t.boxes) for t in track(vehicle, sample_fps=1.0)] == [list(range(6))]

@@ -179,6 +179,8 @@ def _tracker_class():
             dists = matching.iou_distance(tracks, detections)
             if not len(tracks) or not len(detections):
                 return dists
+            # a track never jumps to an object of another kind (a walker onto the car beside him)
+            kind = np.array([t.cls for t in tracks])[:, None] != np.array([d.cls for d in detections])[None, :]
             cfg = self.config
             pred, gap = self._predicted(tracks)
             d_box = np.array([d.xyxy for d in detections])
@@ -191,7 +193,7 @@ def _tracker_class():
             if self.args.fuse_score:
                 dists = matching.fuse_score(dists, detections)
             if not cfg.appearance:
-                return dists
+                return np.where(kind, 1.0, dists)
             app = np.full_like(dists, np.nan)  # NaN: a feature is missing, no appearance evidence
             for i, t in enumerate(tracks):
                 tf = getattr(t, "feat", None)
@@ -213,7 +215,7 @@ def _tracker_class():
             # cost of an appearance match: between match_thresh * 0.5 and match_thresh, lower when closer/alike
             app_cost = self.args.match_thresh * (0.5 + 0.25 * app / cfg.appearance_thresh + 0.25 * shift / gate)
             dists = np.where(near, np.minimum(dists, app_cost), dists)
-            return np.where(veto, 1.0, dists)
+            return np.where(veto | kind, 1.0, dists)
 
     return AppearanceByteTrack
 
@@ -229,11 +231,21 @@ def _grow(box: np.ndarray, by: float) -> np.ndarray:
     return box + np.array([-pad, -pad, pad, pad])
 
 
-def _boxes(det: sv.Detections, shape: tuple[int, int]):
+KINDS: dict[str, str] = {"car": "vehicle", "truck": "vehicle", "bus": "vehicle", "train": "vehicle",
+                         "bicycle": "two-wheeler", "motorcycle": "two-wheeler"}
+"""Classes a detector confuses with each other: a track may switch among them, never out of its kind."""
+
+
+def _kinds(det: sv.Detections, ids: dict[str, int]) -> np.ndarray:
+    """One integer per detection naming its kind (:data:`KINDS`, else its class), stable via ``ids``."""
+    names = [_label(det, i) for i in range(len(det))]
+    return np.array([ids.setdefault(KINDS.get(n, n), len(ids)) for n in names], dtype=np.float32)
+
+
+def _boxes(det: sv.Detections, shape: tuple[int, int], cls: np.ndarray):
     from ultralytics.engine.results import Boxes
 
     conf = det.confidence if det.confidence is not None else np.ones(len(det))
-    cls = det.class_id if det.class_id is not None else np.zeros(len(det))
     data = np.column_stack([det.xyxy, conf, cls]).astype(np.float32).reshape(-1, 6)
     return Boxes(data, orig_shape=shape)
 
@@ -291,12 +303,13 @@ class Tracker:
         self._scores: dict[int, dict[int, float]] = defaultdict(dict)
         self._labels: dict[int, Counter[str]] = defaultdict(Counter)
         self._confirmed: set[int] = set()
+        self._kind_ids: dict[str, int] = {}
 
     def update(self, index: int, det: sv.Detections, image: np.ndarray | None = None) -> None:
         """Feed the detections of sample ``index`` (and its image, for the appearance cue)."""
         shape = image.shape[:2] if image is not None else (100_000, 100_000)
         self._bt.image = image
-        self._bt.update(_boxes(det, shape))
+        self._bt.update(_boxes(det, shape, _kinds(det, self._kind_ids)))
         bt = self._bt
         for st in bt.tracked_stracks:
             if st.frame_id != bt.frame_id:
