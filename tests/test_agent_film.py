@@ -100,7 +100,7 @@ def test_a_vehicle(film, config):
     assert near, [(r.label, r.interval, r.boxes) for r in result.referents]
 
 
-def test_horse_carriage_found_by_a_denser_look(film, config):
+def test_horse_carriage_found_in_a_short_dense_window(film, config):
     result = ground(film, "a horse carriage", config)
     assert len(result.referents) == 1, [e.message for e in result.trace]
     r = result.referents[0]
@@ -108,9 +108,11 @@ def test_horse_carriage_found_by_a_denser_look(film, config):
     assert 24 <= r.interval[0] <= r.interval[1] <= 29
     x1, _, x2, y2 = r.boxes[26]
     assert x1 < 480 and x2 > 300 and y2 > 200  # the carriage fills the middle right of the frame then
-    # It was glimpsed at 1 FPS but tracked only after the graph narrowed to a denser look.
-    assert any(e.step == "choose_referents" and "4 FPS" in e.message for e in result.trace)
-    assert any(e.step == "perceive" and e.data.get("sample_fps") == 4.0 for e in result.trace)
+    # The coarse look glimpsed it around 26 s: the tools looked only at a window there, densely
+    # (YOLOv3-tiny sees the carriage in about one second of the film).
+    looks = [e for e in result.trace if e.step == "perceive" and e.kind == "tool"]
+    assert all(e.data["window"][1] - e.data["window"][0] <= 10 for e in looks)
+    assert any(e.data["sample_fps"] >= 4.0 and "horse" in e.message for e in looks)
 
 
 def test_class_never_seen_gives_an_empty_answer_that_says_so(film, config):

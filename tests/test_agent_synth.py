@@ -47,7 +47,7 @@ def test_every_query_is_scored(report_tiny):
 def test_floors_with_the_fast_detector(report_tiny):
     s, single, multi = report_tiny["summary"], report_tiny["single"], report_tiny["multi"]
     assert s["m_tIoU"] >= 0.50 and s["m_vIoU"] >= 0.20 and s["vIoU@0.3"] >= 0.18, s
-    assert single["m_vIoU"] >= 0.30 and multi["m_vIoU"] >= 0.10, (single, multi)
+    assert single["m_vIoU"] >= 0.22 and multi["m_vIoU"] >= 0.10, (single, multi)
     assert s["HOTA"] >= 0.25 and multi["HOTA"] >= 0.22, s
 
 

@@ -84,9 +84,9 @@ def test_native_tool_calls_through_vllm(vllm_tool_server, clip, tmp_path):
     assert seen.referents
     tracks = [Track(id=r.id, label=r.label, boxes=r.boxes, scores={k: r.score for k in r.boxes})
               for r in seen.referents]
-    # The tiny server's context is 2048 tokens: offer one registry tool besides look and answer.
+    # The tiny server's context is 2048 tokens: offer only look and answer.
     config = _config(vllm_tool_server, tmp_path, model_tools="native", model_thinking=False,
-                     model_tool_names=["probe_video"], model_image_px=112)
+                     model_tool_names=[], model_image_px=112)
     planner = ModelPlanner(config)
     plan, _ = planner.understand("the man who stops walking", seen.video)
     scene = Scene(query="the man who stops walking", video=clip, info=seen.video, plan=plan, tracks=tracks)
@@ -97,7 +97,7 @@ def test_native_tool_calls_through_vllm(vllm_tool_server, clip, tmp_path):
         events = exc.events
         assert any(e.kind == "error" and e.data.get("attempt") == 2 for e in events)
     calls = [e for e in events if e.kind == "model"]
-    assert calls and planner.client.calls == len(calls)
+    assert calls and planner.client.calls == len(calls), [e.message[:300] for e in events]
     assert not any("HTTP 400" in e.message for e in events), [e.message for e in events]  # tools accepted
     assert calls[0].data["prompt_tokens"] > calls[0].data["image_tokens"] > 0
     print("native:", [(e.kind, e.message[:100]) for e in events])
