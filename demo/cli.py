@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
-import ipaddress
 import shutil
 import signal
 import sys
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from tools.offline import apply_offline_env
+from tools.offline import apply_offline_env, is_loopback
 
 MCP_HOW = (
     "run scripts/setup_demo_mcp.sh once and start the demo with PYTHONPATH=.venv-demo-mcp, "
@@ -56,19 +55,6 @@ def mcp_missing() -> str | None:
         return f"Gradio's MCP server needs mcp<2 (the gradio[mcp] extra) but this environment has mcp {version}; {MCP_HOW}"
     return None
 
-
-def is_loopback(host: str) -> bool:
-    """True for addresses only this machine can reach.
-
-    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0")
-    (True, True, False)
-    """
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -25,7 +25,8 @@ from pydantic import ValidationError
 
 from serving.model_server import ModelServer, ModelServerError, preflight, tail
 from serving.models import DEFAULT_MODEL, REGISTRY, ModelError, resolve_model
-from serving.vllm_command import DEFAULT_VLLM_PYTHON, LaunchPlan, ServeOptions, build_launch, is_loopback
+from serving.vllm_command import DEFAULT_VLLM_PYTHON, LaunchPlan, ServeOptions, build_launch
+from tools.offline import is_loopback
 
 
 def _parser() -> argparse.ArgumentParser:

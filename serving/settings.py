@@ -12,28 +12,15 @@ True
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agent.api import GroundConfig
+from tools.offline import is_loopback as is_loopback_host
 
 MiB = 1024 * 1024
 
-
-def is_loopback_host(host: str) -> bool:
-    """Whether binding ``host`` keeps the server reachable from this machine only.
-
-    >>> [is_loopback_host(h) for h in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "192.168.1.5")]
-    [True, True, True, False, False]
-    """
-    if host.lower() in {"localhost", "localhost.localdomain"}:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class Limits(BaseModel):

@@ -16,7 +16,6 @@ an optional allowed local media root, and host/port.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import shlex
 from pathlib import Path
@@ -112,19 +111,6 @@ def client_host(host: str) -> str:
         return "::1"
     return host
 
-
-def is_loopback(host: str) -> bool:
-    """True when ``host`` is only reachable from this machine.
-
-    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0")
-    (True, True, False)
-    """
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _base_url(host: str, port: int) -> str:

@@ -11,6 +11,7 @@ call it once before importing ultralytics, transformers or gradio, which read th
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tempfile
 from pathlib import Path
@@ -51,3 +52,17 @@ def apply_offline_env(config_dir: str | os.PathLike[str] | None = None) -> None:
     for key, value in offline_env(config_dir).items():
         os.environ.setdefault(key, value)
     Path(os.environ["YOLO_CONFIG_DIR"]).mkdir(parents=True, exist_ok=True)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this machine only (servers bind it without a token).
+
+    >>> [is_loopback(h) for h in ("127.0.0.1", "localhost", "::1", "[::1]", "0.0.0.0", "192.168.1.5")]
+    [True, True, True, True, False, False]
+    """
+    if host.lower() in {"localhost", "localhost.localdomain"}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

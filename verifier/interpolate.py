@@ -45,7 +45,7 @@ def frame_boxes(boxes: Mapping[int, Box], fps: float, frame_count: int, sample_f
         values.append(boxes[i])
     fr = np.asarray(frames)
     vals = np.asarray(values, dtype=float).reshape(-1, 4)
-    last = max(sorted(boxes)[-1], 0)
+    last = max(max(boxes), 0)
     end = max(frame_of_time((last + 1) / sample_fps, fps) - 1, fr[-1])  # hold through the last period
     every = np.arange(fr[0], end + 1)
     every = every[(every >= 0) & (every < frame_count)]

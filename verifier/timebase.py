@@ -27,7 +27,7 @@ def frame_of_time(t: float, fps: float) -> int:
     """
     if fps <= 0 or not math.isfinite(fps):
         raise ValueError(f"fps must be a positive number, got {fps!r}")
-    return int(math.floor(t * fps + 0.5))
+    return math.floor(t * fps + 0.5)
 
 
 def sample_times(frame_count: int, fps: float, sample_fps: float = 1.0) -> list[float]:
