@@ -18,7 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ground": ("agent.ground_cli:main", "answer a query about a video (when + where per referent)"),
     "eval-agent": ("agent.evaluate:main", "run the agent over an SVAG-Bench-format benchmark and score it"),
     "eval": ("verifier.cli:main", "score predictions: hota | svageval | mr | stvg"),
-    "synth": ("tools.synth.cli:main", "generate the synthetic grounding benchmark"),
+    "synth": ("stagdata.synth.cli:main", "generate the synthetic grounding benchmark"),
     "serve": ("serving.cli:serve_main", "start the tool endpoint (MCP at /mcp + REST /tools/invoke)"),
     "serve-model": ("serving.model_cli:main", "start (or --dry-run) the vLLM model server"),
     "demo": ("demo.cli:main", "launch the Gradio demo"),

@@ -115,7 +115,7 @@ def evaluate(
     """Ground every query of the benchmark at ``bench`` and score it; returns ``{"summary", "single",
     "multi", "queries"}``."""
     from agent.api import ground
-    from tools.synth.manifest import SynthManifest
+    from stagdata.synth.manifest import SynthManifest
 
     manifest = SynthManifest.load(bench)
     if config.cache_dir is None:

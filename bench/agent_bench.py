@@ -37,8 +37,8 @@ apply_offline_env()
 from agent.api import GroundConfig
 from agent.evaluate import evaluate
 from agent.model_client import fit, image_tokens
-from tools.synth.generate import generate
-from tools.synth.manifest import SynthManifest
+from stagdata.synth.generate import generate
+from stagdata.synth.manifest import SynthManifest
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -4,7 +4,7 @@
 
 On the synthetic benchmark (``stag synth --preset bench``; made in ``--bench`` if absent), every
 video is tracked by ``tools.perceive`` at each rate, and scored against the exact per-frame ground
-truth of every visible person with the verifier (``tools.synth.scoring``): HOTA at the sampled
+truth of every visible person with the verifier (``stagdata.synth.scoring``): HOTA at the sampled
 instants, and vIoU of GT-matched tracks after interpolating them to every frame. Cost is the wall
 time of ``perceive`` (decode + detect + track; the detector is loaded once, outside the timing) and
 the number of frames it processed. Goal: 1 FPS costs <= 1/15 of native-rate tracking while keeping
@@ -31,8 +31,8 @@ apply_offline_env()
 
 from tools.detect import load_detector
 from tools.perceive import perceive
-from tools.synth import SynthManifest, generate
-from tools.synth.scoring import load_frame_gt, score_tracks
+from stagdata.synth import SynthManifest, generate
+from stagdata.synth.scoring import load_frame_gt, score_tracks
 from tools.track import TrackerConfig
 from verifier.hota import combine_hota
 from verifier.timebase import sample_frames

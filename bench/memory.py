@@ -63,7 +63,7 @@ def child(video: str, detector_spec: str) -> dict:
 
 
 def make_video(seconds: float, seed: int) -> Path:
-    from tools.synth import SynthConfig, generate
+    from stagdata.synth import SynthConfig, generate
 
     root = RESULTS / "memory" / f"{int(seconds)}s-seed{seed}"
     manifest = root / "manifest.json"
@@ -71,7 +71,7 @@ def make_video(seconds: float, seed: int) -> Path:
         print(f"making a {seconds:g} s synthetic video in {root} ...", file=sys.stderr)
         cfg = SynthConfig(name=f"mem{int(seconds)}", videos=1, duration=seconds, svag_json=False, crf=28)
         generate(cfg, root, seed=seed, progress_bar=True)
-    from tools.synth import SynthManifest
+    from stagdata.synth import SynthManifest
 
     m = SynthManifest.load(root)
     return m.path(m.videos[0].path)

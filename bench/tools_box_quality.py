@@ -1,6 +1,6 @@
 """Person box quality per detector and person size, on hand-boxed people of the real film.
 
-The synthetic benchmark's catalog (``tools/synth/catalog.json``) records full-body boxes of real
+The synthetic benchmark's catalog (``stagdata/synth/catalog.json``) records full-body boxes of real
 people in frames of the bundled film. Each frame is shrunk by a range of factors and pasted on a
 grey 640x360 canvas, so the same person appears from about 25 to 220 px tall against real
 surroundings. For every detector we report, per height band, the recall at IoU >= 0.5 and the
@@ -29,7 +29,7 @@ apply_offline_env()
 
 from tools.assets import asset_path
 from tools.detect import load_detector
-from tools.synth.catalog import load_catalog
+from stagdata.synth.catalog import load_catalog
 from tools.video import probe, read_frame
 from verifier.boxes import box_iou
 

@@ -9,7 +9,7 @@ overlap from sample to sample and IoU association is reliable. The 1-FPS tracker
 same detections at the 1-FPS frames (a subset of the reference's frames), so only association
 differs. Reported against the reference (its boxes at whole seconds): CLEAR-MOT ID switches at
 IoU 0.5, HOTA / AssA (verifier), and the number of tracks. Part 3 does the same against the
-exact ground truth of a generated synthetic benchmark (``tools.synth``).
+exact ground truth of a generated synthetic benchmark (``stagdata.synth``).
 
     .venv/bin/python bench/tools_throughput.py [--parts throughput,film-ids,synth-ids] [--synth small]
 """
@@ -102,7 +102,7 @@ def synth_ids(preset: str, spec: str) -> None:
     import json
     import tempfile
 
-    from tools.synth.generate import generate
+    from stagdata.synth.generate import generate
     from verifier.timebase import frame_of_time
 
     det = load_detector(spec, conf=TrackerConfig().low_thresh)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tools.assets import asset_path
 from tools.render import write_h264
-from tools.synth import VideoEntry, render_clip
+from stagdata.synth import VideoEntry, render_clip
 from tools.video import iter_frames, probe
 
 EXCERPT_SECONDS = 10.0

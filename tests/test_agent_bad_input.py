@@ -14,7 +14,7 @@ import pytest
 from agent.api import Cancelled, GroundConfig, ground
 from agent.query import QueryError
 from tools.render import write_h264
-from tools.synth.generate import render_clip
+from stagdata.synth.generate import render_clip
 from tools.video import VideoError
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from agent.api import GroundConfig
 from agent.evaluate import evaluate
-from tools.synth.generate import generate
+from stagdata.synth.generate import generate
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from agent.api import GroundConfig, ground
-from tools.synth.generate import render_clip
+from stagdata.synth.generate import render_clip
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 

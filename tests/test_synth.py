@@ -15,15 +15,15 @@ import av
 import numpy as np
 import pytest
 
-from tools.synth import ActCue, SynthConfig, SynthManifest, generate
-from tools.synth.actions import Label, label_actions
-from tools.synth.backgrounds import build_background
-from tools.synth.catalog import load_catalog
-from tools.synth.cli import main as synth_main
-from tools.synth.compose import MIN_VISIBLE, SpriteBank, place_actor, render_frames
-from tools.synth.motion import ActorScript, Segment
-from tools.synth.scenes import SceneContext, direct, random_program
-from tools.synth.sprites import Sprite, build_sprites, opaque_box
+from stagdata.synth import ActCue, SynthConfig, SynthManifest, generate
+from stagdata.synth.actions import Label, label_actions
+from stagdata.synth.backgrounds import build_background
+from stagdata.synth.catalog import load_catalog
+from stagdata.synth.cli import main as synth_main
+from stagdata.synth.compose import MIN_VISIBLE, SpriteBank, place_actor, render_frames
+from stagdata.synth.motion import ActorScript, Segment
+from stagdata.synth.scenes import SceneContext, direct, random_program
+from stagdata.synth.sprites import Sprite, build_sprites, opaque_box
 from tools.video import probe
 from verifier.groundtruth import GroundTruth
 from verifier.svageval import evaluate_svag, load_svag
@@ -404,5 +404,5 @@ def test_docstring_examples(name: str) -> None:
     import doctest
     import importlib
 
-    result = doctest.testmod(importlib.import_module(f"tools.synth.{name}"), optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(importlib.import_module(f"stagdata.synth.{name}"), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0

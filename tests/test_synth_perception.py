@@ -13,10 +13,10 @@ import pytest
 
 from tools.detect import load_detector
 from tools.perceive import perceive
-from tools.synth import SynthManifest, generate
-from tools.synth.calibrate import plate_detections, sprite_quality
-from tools.synth.catalog import load_catalog
-from tools.synth.scoring import load_frame_gt, score_tracks
+from stagdata.synth import SynthManifest, generate
+from stagdata.synth.calibrate import plate_detections, sprite_quality
+from stagdata.synth.catalog import load_catalog
+from stagdata.synth.scoring import load_frame_gt, score_tracks
 from verifier.hota import combine_hota
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ the action-centric style of SVAG-Bench ("the people who stop", "the man walking 
 A group is skipped when one actor does the thing twice (one interval per referent is the rule of
 second-level ground truth).
 
->>> from tools.synth.actions import Label
+>>> from stagdata.synth.actions import Label
 >>> labs = [Label(verb="walk", actor=1, start=0, end=90, direction="left"),
 ...         Label(verb="walk", actor=2, start=30, end=120, direction="left")]
 >>> qs = make_queries(labs, {1: "man", 2: "man"}, random.Random(0), phrasings=1)
@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from tools.synth.actions import Label
+from stagdata.synth.actions import Label
 
 NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
 PLURALS = {"man": "men", "woman": "women", "person": "people"}

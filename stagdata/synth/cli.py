@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from tools.synth.generate import PRESETS, generate, render_clip
-from tools.synth.scenes import ACTS
+from stagdata.synth.generate import PRESETS, generate, render_clip
+from stagdata.synth.scenes import ACTS
 
 
 def _positive(kind: type) -> object:

@@ -6,7 +6,7 @@ Two questions decide whether the benchmark measures grounding rather than detect
 2. is every sprite, pasted alone at the sizes the scenes use, found with a box that matches its
    ground truth?
 
-``python -m tools.synth.calibrate`` prints both tables (and the plate detections as boxes ready for
+``python -m stagdata.synth.calibrate`` prints both tables (and the plate detections as boxes ready for
 a background's ``inpaint`` list). The slow tests assert the same with the same functions.
 
 >>> rows = sprite_quality(load_catalog(), detector, heights=[150])     # doctest: +SKIP
@@ -23,10 +23,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from tools.detect import Detector, load_detector
-from tools.synth.backgrounds import build_backgrounds
-from tools.synth.catalog import Catalog, load_catalog
-from tools.synth.compose import paste
-from tools.synth.sprites import build_sprites
+from stagdata.synth.backgrounds import build_backgrounds
+from stagdata.synth.catalog import Catalog, load_catalog
+from stagdata.synth.compose import paste
+from stagdata.synth.sprites import build_sprites
 from verifier.boxes import iou_matrix
 
 SPRITE_HEIGHTS = (130, 150, 170, 190)
@@ -81,13 +81,13 @@ def sprite_quality(catalog: Catalog, detector: Detector, heights: Sequence[int] 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the plate and sprite tables for one detector spec."""
-    ap = argparse.ArgumentParser(prog="python -m tools.synth.calibrate", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m stagdata.synth.calibrate", description=__doc__.split("\n")[0])
     ap.add_argument("--detector", default="coco", help="detector spec (coco, person, coco+person, a .pt)")
     ap.add_argument("--conf", type=float, default=0.1, help="confidence threshold for the plate check")
     args = ap.parse_args(argv)
     catalog = load_catalog()
     detector = load_detector(args.detector, conf=args.conf)
-    print(f"# python -m tools.synth.calibrate --detector {args.detector} --conf {args.conf}")
+    print(f"# python -m stagdata.synth.calibrate --detector {args.detector} --conf {args.conf}")
     print("\nplate detections (should be none):")
     for bg_id, dets in plate_detections(catalog, detector).items():
         print(f"  {bg_id}: {dets if dets else 'none'}")

@@ -6,8 +6,8 @@ per-second ground truth (``stag eval stvg`` format) and SVAG-Bench JSON, and ret
 :class:`SynthManifest`. ``render_clip`` makes one example clip. CLI: ``stag synth``.
 """
 
-from tools.synth.generate import PRESETS, generate, render_clip
-from tools.synth.manifest import QueryEntry, SynthConfig, SynthManifest, VideoEntry
-from tools.synth.scenes import ActCue
+from stagdata.synth.generate import PRESETS, generate, render_clip
+from stagdata.synth.manifest import QueryEntry, SynthConfig, SynthManifest, VideoEntry
+from stagdata.synth.scenes import ActCue
 
 __all__ = ["PRESETS", "ActCue", "QueryEntry", "SynthConfig", "SynthManifest", "VideoEntry", "generate", "render_clip"]

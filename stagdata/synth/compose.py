@@ -11,7 +11,7 @@ Videos are H.264 (libx264, yuv420p, ``+faststart``) written with PyAV at a fixed
 the same frames give the same bytes.
 
 >>> import numpy as np
->>> from tools.synth.sprites import Sprite, opaque_box
+>>> from stagdata.synth.sprites import Sprite, opaque_box
 >>> plate = np.zeros((20, 30, 3), np.uint8)
 >>> s = Sprite("toy", "person", np.full((4, 3, 3), 255, np.uint8), np.ones((4, 3), np.float32))
 >>> out = paste(plate, s, left=28, top=2)          # half of it sticks out on the right
@@ -31,9 +31,9 @@ import av
 import cv2
 import numpy as np
 
-from tools.synth.catalog import BackgroundSource, Catalog
-from tools.synth.motion import ActorScript, bob_offset, trajectory
-from tools.synth.sprites import Sprite, opaque_box
+from stagdata.synth.catalog import BackgroundSource, Catalog
+from stagdata.synth.motion import ActorScript, bob_offset, trajectory
+from stagdata.synth.sprites import Sprite, opaque_box
 
 MIN_VISIBLE = 0.25
 """An actor counts as visible (gets a ground-truth box) when this fraction of its box is in the picture."""

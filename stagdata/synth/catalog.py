@@ -5,7 +5,7 @@ background comes from: a bundled real asset, a frame index, an outline polygon o
 Generation reads only this file and the assets, so it is deterministic and needs no detector.
 The entries were chosen by running the bundled detectors over the film (people found at 0.55+
 confidence, at least 130 px tall, apart from other objects), tracing each chosen person's
-silhouette by hand; ``python -m tools.synth.calibrate`` checks them with the detectors.
+silhouette by hand; ``python -m stagdata.synth.calibrate`` checks them with the detectors.
 
 >>> cat = load_catalog()
 >>> sorted({s.kind for s in cat.sprites})
@@ -131,5 +131,5 @@ class Catalog(BaseModel):
 def load_catalog(text: str | None = None) -> Catalog:
     """Read the bundled ``catalog.json`` (or ``text``, for tests)."""
     if text is None:
-        text = resources.files("tools.synth").joinpath("catalog.json").read_text()
+        text = resources.files("stagdata.synth").joinpath("catalog.json").read_text()
     return Catalog.model_validate_json(text)

@@ -24,11 +24,11 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from tools.synth.actions import label_actions
-from tools.synth.backgrounds import build_backgrounds
-from tools.synth.catalog import Catalog, load_catalog
-from tools.synth.compose import ActorTrack, SpriteBank, place_actor, render_frames, write_h264
-from tools.synth.manifest import (
+from stagdata.synth.actions import label_actions
+from stagdata.synth.backgrounds import build_backgrounds
+from stagdata.synth.catalog import Catalog, load_catalog
+from stagdata.synth.compose import ActorTrack, SpriteBank, place_actor, render_frames, write_h264
+from stagdata.synth.manifest import (
     SUBSETS,
     ActorEntry,
     QueryEntry,
@@ -37,9 +37,9 @@ from tools.synth.manifest import (
     SynthManifest,
     VideoEntry,
 )
-from tools.synth.queries import make_queries
-from tools.synth.scenes import ActCue, SceneContext, direct, random_program
-from tools.synth.sprites import build_sprites
+from stagdata.synth.queries import make_queries
+from stagdata.synth.scenes import ActCue, SceneContext, direct, random_program
+from stagdata.synth.sprites import build_sprites
 from verifier.groundtruth import seconds_from_frames
 
 ProgressCallback = Callable[[str, int, int], None]

@@ -9,7 +9,7 @@ the background's perspective, and no identity is used twice at the same time.
 Everything random comes from one ``random.Random`` passed in: a seed gives one scene.
 
 >>> import random
->>> from tools.synth.catalog import load_catalog
+>>> from stagdata.synth.catalog import load_catalog
 >>> cat = load_catalog()
 >>> ctx = SceneContext(cat, cat.backgrounds[0], fps=30, frame_count=300, rng=random.Random(1))
 >>> scripts = ACTS["meet"](ctx, 0)
@@ -26,8 +26,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.synth.catalog import BackgroundSource, Catalog
-from tools.synth.motion import ActorScript, Segment
+from stagdata.synth.catalog import BackgroundSource, Catalog
+from stagdata.synth.motion import ActorScript, Segment
 
 WALK_SPEED = (75.0, 110.0)
 """Walking speed range, px/s (a 150-200 px tall person: about 0.5 body heights per second)."""

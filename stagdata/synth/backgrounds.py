@@ -3,10 +3,10 @@
 The crop drops the film's black side bars. The far street (rows above the catalog's ``focus_row``)
 is defocused, as if a camera focused on the near sidewalk had shot it: the distant crowd becomes a
 soft blur that no detector mistakes for people. Whatever the bundled detectors still found (chosen
-once by ``python -m tools.synth.calibrate``) is inpainted, so the plate holds no detectable object
+once by ``python -m stagdata.synth.calibrate``) is inpainted, so the plate holds no detectable object
 the ground truth would not know about.
 
->>> from tools.synth.catalog import load_catalog
+>>> from stagdata.synth.catalog import load_catalog
 >>> cat = load_catalog()
 >>> plate = build_background(cat, cat.backgrounds[0].id)    # doctest: +SKIP
 >>> plate.shape                                              # doctest: +SKIP
@@ -18,8 +18,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from tools.synth.catalog import BackgroundSource, Catalog
-from tools.synth.sprites import load_sources
+from stagdata.synth.catalog import BackgroundSource, Catalog
+from stagdata.synth.sprites import load_sources
 
 INPAINT_RADIUS = 7
 """Neighbourhood (px) OpenCV's Telea inpainting draws from."""

@@ -36,8 +36,8 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.synth.compose import MIN_VISIBLE, ActorTrack
-from tools.synth.motion import GAIT_CODES
+from stagdata.synth.compose import MIN_VISIBLE, ActorTrack
+from stagdata.synth.motion import GAIT_CODES
 
 Verb = Literal["walk", "run", "stand", "stop", "start", "turn_back", "enter", "leave", "cross",
                "follow", "lead", "overtake", "approach", "meet"]

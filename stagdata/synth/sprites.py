@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 
 from tools.assets import asset_path
-from tools.synth.catalog import Catalog, SourceName, SpriteSource
+from stagdata.synth.catalog import Catalog, SourceName, SpriteSource
 
 MATTE_MARGIN = 6
 """Pixels kept around the outline so the feathered edge is not cut off."""

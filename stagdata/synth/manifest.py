@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from tools.synth.actions import Label
-from tools.synth.scenes import ActCue
+from stagdata.synth.actions import Label
+from stagdata.synth.scenes import ActCue
 
 SUBSETS = ("OVIS", "MOT17", "MOT20")
 """SVAG-Bench subset names; videos are dealt to them in turn so SVAGEval sees all three."""
