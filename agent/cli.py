@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("verifier.cli:main", "score predictions: hota | svageval | mr | stvg"),
     "synth": ("stagdata.synth.cli:main", "generate the synthetic grounding benchmark"),
     "serve": ("serving.cli:serve_main", "start the tool endpoint (MCP at /mcp + REST /tools/invoke)"),
-    "serve-model": ("serving.model_cli:main", "start (or --dry-run) the vLLM model server"),
+    "serve-model": ("serving.model_server.cli:main", "start (or --dry-run) the vLLM model server"),
     "demo": ("demo.cli:main", "launch the Gradio demo"),
 }
 

@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rows: list[tuple[str, str]] = []
     rows.append(("scripts/setup_vllm.sh (already set up)", f"{timed(['scripts/setup_vllm.sh']):.1f} s"))
-    build = [str(VLLM_PYTHON), "-m", "serving.tiny_glm", str(MODEL_DIR)]
+    build = [str(VLLM_PYTHON), "-m", "serving.model_server.tiny_glm", str(MODEL_DIR)]
     rows.append(("tiny model build (or cache check)", f"{timed(build):.1f} s"))
 
     port = free_port()

@@ -32,7 +32,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   "${PIP[@]}" install -q "${PACKAGES[@]}"
   "${PIP[@]}" uninstall -q -y torchaudio torchcodec >/dev/null 2>&1 || true
   "$VENV/bin/python" scripts/torchvision_fix.py install
-  # What the tiny test model's builder (python -m serving.tiny_glm) imports, checked here once.
+  # What the tiny test model's builder (python -m serving.model_server.tiny_glm) imports, checked here once.
   "$VENV/bin/python" -c "import tokenizers, transformers, vllm; print('[setup-vllm] vllm', vllm.__version__, '| transformers', transformers.__version__)"
   echo "$want" > "$stamp"
 else

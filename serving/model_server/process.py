@@ -1,6 +1,6 @@
 """Run a model server process: start it, wait until it answers, stop it (and everything it spawned).
 
-:class:`ModelServer` runs a :class:`~serving.vllm_command.LaunchPlan` in its own process group with
+:class:`ModelServer` runs a :class:`~serving.model_server.vllm_command.LaunchPlan` in its own process group with
 its output in a log file, polls ``/health`` and ``/v1/models`` until the served model is listed,
 and raises :class:`ModelServerDied` / :class:`ModelServerTimeout` with the log's last lines when it
 does not come up. Checks that need no process (is the port free, is the model available offline,
@@ -37,8 +37,8 @@ from types import TracebackType
 
 from typing_extensions import Self
 
-from serving.models import ResolvedModel
-from serving.vllm_command import LaunchPlan, ModelServerSettings, ServeOptions
+from serving.model_server.models import ResolvedModel
+from serving.model_server.vllm_command import LaunchPlan, ModelServerSettings, ServeOptions
 
 __all__ = [
     "LaunchPlan",

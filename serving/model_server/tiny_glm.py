@@ -13,7 +13,7 @@ text, images, videos, tools and tool calls in GLM's prompt format (``chat_templa
 ``Glm4vProcessor`` whose image and video processors keep inputs small. Run it with the Python that
 will serve it (its transformers must be able to load what it writes)::
 
-    .venv-vllm/bin/python -m serving.tiny_glm outputs/tiny-glm4v
+    .venv-vllm/bin/python -m serving.model_server.tiny_glm outputs/tiny-glm4v
 
 >>> head_dim = TEXT_CONFIG["hidden_size"] // TEXT_CONFIG["num_attention_heads"]
 >>> int(head_dim * TEXT_CONFIG["partial_rotary_factor"]) // 2 == sum(MROPE_SECTION)
@@ -252,7 +252,7 @@ def build(out_dir: str | Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m serving.tiny_glm", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m serving.model_server.tiny_glm", description=__doc__.split("\n\n")[0])
     parser.add_argument("out_dir", help="directory to write the model to (reused when already built)")
     args = parser.parse_args(argv)
     path = build(args.out_dir)
