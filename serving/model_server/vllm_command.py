@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from serving.model_server.models import Coordinates, Reasoning, ResolvedModel
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DEFAULT_VLLM_PYTHON = REPO / ".venv-vllm" / "bin" / "python"
 CPU_MAX_MODEL_LEN = 2048
 ENV_ALWAYS = {"VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1"}
