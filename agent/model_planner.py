@@ -5,8 +5,8 @@
 - *space* (:meth:`ModelPlanner.choose`): set-of-marks frames of the tracks the tools found in those
   intervals -> which track ids, and when. Models without function calling (GLM-4.1V-Thinking) answer
   with JSON actions that the graph routes (``accept``, ``widen``, ``narrow``, ``look``); models with it
-  (GLM-4.5V/4.6V, Qwen-VL) call the tools of :func:`tools.schemas.openai_tools` natively, plus
-  ``look`` and ``answer``;
+  (GLM-4.5V/4.6V, Qwen3-VL; :mod:`agent.model_catalog` says which) call the tools of
+  :func:`tools.schemas.openai_tools` natively, plus ``look`` and ``answer``;
 - *direct* mode (:meth:`ModelPlanner.track`): the model writes per-second tracks itself (paper 002's
   A.1 prompt) from a 1-FPS video, parsed by :func:`verifier.parsing.parse`.
 
@@ -35,6 +35,7 @@ from agent import prompts
 from agent.api import GroundConfig
 from agent.embedded import EmbeddedPlanner
 from agent.intervals import merge
+from agent.model_catalog import DEFAULT_MODEL, REGISTRY, spec_for_name
 from agent.model_client import (
     ModelCallError,
     ModelClient,
@@ -63,13 +64,12 @@ class ModelProfile(BaseModel):
 
 
 def profile_for(model: str, coords: str = "auto", tools: str = "auto") -> ModelProfile:
-    """The conventions of ``model`` (by name), with explicit overrides."""
-    name = model.lower()
-    native = any(k in name for k in ("glm-4.5v", "glm-4.6v", "qwen"))
-    pixels = any(k in name for k in ("qwen2.5-vl", "qwen2-vl", "qwen2_5_vl"))
+    """The conventions of ``model`` from the one catalogue (:mod:`agent.model_catalog`), with explicit
+    overrides; a name no family matches behaves like the default model (GLM-4.1V: 0-1000, JSON actions)."""
+    spec = spec_for_name(model) or REGISTRY[DEFAULT_MODEL]
     return ModelProfile(
-        coords=("pixels" if pixels else "norm1000") if coords == "auto" else coords,
-        native_tools=native if tools == "auto" else tools == "native",
+        coords=("pixels" if spec.coordinates == "pixels" else "norm1000") if coords == "auto" else coords,
+        native_tools=spec.supports_tools if tools == "auto" else tools == "native",
     )
 
 

@@ -20,8 +20,9 @@ from typing import NamedTuple
 
 import pytest
 
+from agent.model_catalog import REGISTRY
 from serving.model_server.cli import main
-from serving.model_server.models import REGISTRY, resolve_model
+from serving.model_server.models import resolve_model
 from serving.model_server.process import (
     ModelServer,
     ModelServerDied,

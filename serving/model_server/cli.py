@@ -23,7 +23,8 @@ from types import FrameType
 
 from pydantic import ValidationError
 
-from serving.model_server.models import DEFAULT_MODEL, REGISTRY, ModelError, resolve_model
+from agent.model_catalog import DEFAULT_MODEL, REGISTRY
+from serving.model_server.models import ModelError, resolve_model
 from serving.model_server.process import ModelServer, ModelServerError, preflight, tail
 from serving.model_server.vllm_command import DEFAULT_VLLM_PYTHON, LaunchPlan, ServeOptions, build_launch
 from tools.offline import is_loopback

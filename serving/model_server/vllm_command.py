@@ -22,7 +22,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from serving.model_server.models import Coordinates, Reasoning, ResolvedModel
+from agent.model_catalog import Coordinates, Reasoning
+from serving.model_server.models import ResolvedModel
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_VLLM_PYTHON = REPO / ".venv-vllm" / "bin" / "python"
