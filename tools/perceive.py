@@ -1,27 +1,41 @@
-"""Sample -> detect -> track in one streaming pass over a video.
+"""One perception pass over a video at 1 FPS: sample -> detect -> associate (-> densify) -> tracks.
 
-Frames are decoded, detected in small batches and fed to the tracker, then dropped: memory does
-not grow with the video's length. Progress goes to ``on_progress(stage, done, total)`` and,
-when asked, to a tqdm bar on stderr.
+The product's rate is one sample per second (paper 002); tracks are keyed by that sample's index,
+the second. Each sample is detected and each detection described (an appearance vector and its
+named colours, :mod:`tools.colors`) while its frame is in memory; frames are then dropped, so
+memory does not grow with the video's length. Association is offline (:mod:`tools.associate`:
+motion + appearance + Hungarian, then tracklet stitching).
+
+**Adaptive temporal resolution**: where the 1-FPS association was ambiguous (two candidates in one
+gate, a crossing, a track lost or born away from the frame's edge), the frame half-way inside that
+second is decoded and detected too and the whole timeline is associated again; at most
+``densify`` extra frames per second of video (0.5 by default: at most 1.5 detector frames per
+second). Extra frames only help association: tracks still carry boxes at whole samples.
+
+``stats`` counts frames decoded and detected, extra frames and tracks; ``timings`` gives seconds
+per stage. Progress goes to ``on_progress(stage, done, total)`` and, when asked, to a tqdm bar.
 
 >>> from tools.assets import asset_path
 >>> p = perceive(asset_path("sample_video"), detector="coco", start=0, end=4, classes=["people"])
->>> p.times, {t.label for t in p.tracks}
-([0.0, 1.0, 2.0, 3.0, 4.0], {'person'})
+>>> p.times, {t.label for t in p.tracks}, p.stats.frames_detected >= 5
+([0.0, 1.0, 2.0, 3.0, 4.0], {'person'}, True)
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import supervision as sv
 from pydantic import BaseModel, ConfigDict, Field
 
+from tools.associate import Ambiguity, AssociationConfig, Frame, associate, link
+from tools.colors import box_color_vectors, named
 from tools.detect import DEFAULT_DETECTOR, Detector, load_detector, resolve_classes
-from tools.track import Track, Tracker, TrackerConfig
+from tools.track import KINDS, Track, TrackerConfig, appearance_feature
 from tools.video import Sample, iter_samples, probe
 from verifier.result import VideoInfo
 
@@ -29,8 +43,24 @@ ProgressCallback = Callable[[str, int, int], None]
 """``(stage, done, total)``; stage is "perceive" here, done/total count samples."""
 
 
+class PerceptionStats(BaseModel):
+    """What one perception pass cost."""
+
+    seconds: float = Field(description="seconds of video covered")
+    frames_decoded: int = Field(description="frames turned into images (samples + extra frames)")
+    frames_detected: int = Field(description="images the detector ran on")
+    extra_frames: int = Field(description="frames added inside ambiguous seconds (adaptive temporal resolution)")
+    ambiguities: int = Field(description="ambiguous 1-FPS associations found")
+    tracks: int
+
+    @property
+    def detected_per_second(self) -> float:
+        """Detector frames per second of video (goal <= 1.5)."""
+        return self.frames_detected / max(self.seconds, 1e-9)
+
+
 class Perception(BaseModel):
-    """What the tools saw: the sampled instants, per-sample detection counts and the tracks."""
+    """What the tools saw: the sampled instants, per-sample detection counts, the tracks and the cost."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -44,6 +74,7 @@ class Perception(BaseModel):
     detections: list[sv.Detections] = Field(default_factory=list, exclude=True, repr=False,
                                             description="raw detections per sample (not serialised)")
     detector: str = ""
+    stats: PerceptionStats | None = None
     timings: dict[str, float] = Field(default_factory=dict, description="stage -> seconds")
 
     def track(self, track_id: int) -> Track:
@@ -60,6 +91,79 @@ def _filter(det: sv.Detections, keep: list[str] | None) -> sv.Detections:
     return det[np.isin(det.data["class_name"].astype(str), keep)]
 
 
+def _names(det: sv.Detections) -> np.ndarray:
+    if det.data and "class_name" in det.data:
+        return det.data["class_name"].astype(str)
+    ids = det.class_id if det.class_id is not None else np.zeros(len(det), int)
+    return np.array([str(int(i)) for i in ids])
+
+
+class _Observed:
+    """One instant's detections with what association and the tracks need, frame dropped."""
+
+    def __init__(self, sample: Sample, det: sv.Detections, extra: bool, keep_image: bool = False) -> None:
+        self.index, self.time, self.frame_index = sample.index, sample.time, sample.frame_index
+        self.det, self.extra = det, extra
+        self.image = sample.image if keep_image else None  # only the older tracker needs frames kept
+        names = _names(det)
+        feats, colors = [], []
+        for box in det.xyxy:
+            f = appearance_feature(sample.image, box)
+            feats.append(np.zeros(384, np.float32) if f is None else np.sqrt(f))
+            colors.append(box_color_vectors(sample.image, box))
+        h, w = sample.image.shape[:2]
+        conf = det.confidence if det.confidence is not None else np.ones(len(det))
+        self.frame = Frame(time=sample.time, xyxy=det.xyxy, conf=conf,
+                           kind=np.array([KINDS.get(n, n) for n in names]),
+                           feat=np.array(feats) if feats else np.zeros((0, 384)), edge=(w, h))
+        self.names, self.colors = names, colors
+
+
+def _extra_times(amb: Sequence[Ambiguity], rate: float, budget: int, span: tuple[float, float]) -> list[float]:
+    """Mid-points of the ambiguous intervals, most important first, on the odd points of a ``rate`` grid.
+
+    >>> _extra_times([Ambiguity(2, 3, "crossing", 2), Ambiguity(5, 6, "lost", 1), Ambiguity(2, 3, "x", 1)],
+    ...              2.0, 5, (0, 10))
+    [2.5, 5.5]
+    """
+    out: list[int] = []
+    for a in sorted(amb, key=lambda a: (-a.weight, a.start)):
+        if len(out) >= budget:
+            break
+        k = round((a.start + a.end) / 2 * rate)
+        if k % 2 == 0 or k in out or not span[0] <= k / rate <= span[1]:
+            continue
+        out.append(k)
+    return sorted(k / rate for k in out)
+
+
+def _tracks(chains: list, obs: list[_Observed], sample_fps: float) -> list[Track]:
+    out = []
+    for chain in chains:
+        boxes, scores, votes, counts, heights, ups, lows = {}, {}, Counter(), Counter(), [], [], []
+        for pos, j in chain:
+            o = obs[pos]
+            name, score = str(o.names[j]), float(o.frame.conf[j])
+            votes[name] += score
+            counts[name] += 1
+            x1, y1, x2, y2 = (float(v) for v in o.det.xyxy[j])
+            heights.append(y2 - y1)
+            if o.colors[j] is not None:
+                ups.append(o.colors[j][0])
+                lows.append(o.colors[j][1])
+            if not o.extra:
+                boxes[o.index] = (x1, y1, x2, y2)
+                scores[o.index] = score
+        if not boxes:
+            continue
+        up = named(np.median(ups, axis=0) / max(1e-9, np.median(ups, axis=0).sum())) if ups else {}
+        low = named(np.median(lows, axis=0) / max(1e-9, np.median(lows, axis=0).sum())) if lows else {}
+        out.append(Track(id=len(out) + 1, label=votes.most_common(1)[0][0], boxes=dict(sorted(boxes.items())),
+                         scores=dict(sorted(scores.items())), class_counts=dict(counts.most_common()),
+                         upper_colors=up, lower_colors=low, height_px=float(np.median(heights))))
+    return out
+
+
 def perceive(
     video_path: str | os.PathLike[str],
     *,
@@ -68,20 +172,25 @@ def perceive(
     classes: Sequence[str] | None = None,
     start: float | None = None,
     end: float | None = None,
-    tracker: TrackerConfig | None = None,
+    tracker: AssociationConfig | TrackerConfig | None = None,
+    densify: float = 0.5,
     on_progress: ProgressCallback | None = None,
     progress_bar: bool = False,
     batch: int = 4,
     device: str = "cpu",
 ) -> Perception:
-    """Sample ``video_path`` at ``sample_fps`` within ``[start, end]``, detect, and track.
+    """Sample ``video_path`` at ``sample_fps`` (the product's rate is 1) within ``[start, end]``, detect, associate.
 
-    ``detector`` is a :class:`~tools.detect.Detector` or a spec for :func:`~tools.detect.load_detector`
-    (loaded with the tracker's low threshold as confidence, so ByteTrack's second stage has boxes).
-    ``classes`` keeps only those class words (synonyms allowed). Raises
-    :class:`~tools.video.VideoError` for unreadable video.
+    ``detector`` is a :class:`~tools.detect.Detector` or a spec for :func:`~tools.detect.load_detector`.
+    ``classes`` keeps only those class words (synonyms allowed). ``tracker`` is an
+    :class:`~tools.associate.AssociationConfig` (default), or a :class:`~tools.track.TrackerConfig`
+    to use the older ByteTrack-based tracker (kept for comparison; no densification). ``densify``
+    caps the extra frames per second of video decoded where association is ambiguous (0: none).
+    Raises :class:`~tools.video.VideoError` for unreadable video, ValueError for bad arguments.
     """
-    config = tracker or TrackerConfig()
+    if not 0 <= densify <= 4:
+        raise ValueError(f"densify must be between 0 and 4 extra frames per second, got {densify!r}")
+    config = tracker or AssociationConfig()
     t0 = time.perf_counter()
     info = probe(video_path).model_copy(update={"sample_fps": sample_fps})
     keep = resolve_classes(classes)
@@ -90,7 +199,7 @@ def perceive(
         detector = load_detector(detector, device=device, conf=config.low_thresh, classes=keep)
     else:
         name = type(detector).__name__
-    t_load = time.perf_counter()
+    timings = {"load": time.perf_counter() - t0, "decode": 0.0, "detect": 0.0, "describe": 0.0, "associate": 0.0}
     from verifier.timebase import sample_times
 
     total = sum(
@@ -102,52 +211,90 @@ def perceive(
         from tqdm import tqdm
 
         bar = tqdm(total=total, desc="perceive", unit="sample", leave=False)
-    trk = Tracker(sample_fps, config)
-    times: list[float] = []
-    indices: list[int] = []
-    frames: list[int] = []
-    all_dets: list[sv.Detections] = []
-    timings = {"decode": 0.0, "detect": 0.0, "track": 0.0}
-    pending: list[Sample] = []
+    obs: list[_Observed] = []
+    keep_image = isinstance(config, TrackerConfig)
 
-    def flush() -> None:
+    def run(samples: list[Sample], extra: bool) -> None:
         t1 = time.perf_counter()
-        dets = detector.detect([s.image for s in pending])
+        dets = detector.detect([s.image for s in samples])
         t2 = time.perf_counter()
-        for s, det in zip(pending, dets):
-            det = _filter(det, keep)
-            trk.update(s.index, det, s.image)
-            times.append(s.time)
-            indices.append(s.index)
-            frames.append(s.frame_index)
-            all_dets.append(det)
+        obs.extend(_Observed(s, _filter(d, keep), extra, keep_image) for s, d in zip(samples, dets))
         timings["detect"] += t2 - t1
-        timings["track"] += time.perf_counter() - t2
-        pending.clear()
-        if on_progress:
-            on_progress("perceive", len(times), total)
-        if bar is not None:
-            bar.n = len(times)
-            bar.refresh()
+        timings["describe"] += time.perf_counter() - t2
+        if not extra:
+            if on_progress:
+                on_progress("perceive", len(obs), total)
+            if bar is not None:
+                bar.n = len(obs)
+                bar.refresh()
 
     try:
-        t_dec = time.perf_counter()
-        for sample in iter_samples(video_path, sample_fps, start, end):
-            timings["decode"] += time.perf_counter() - t_dec
-            pending.append(sample)
-            if len(pending) >= batch:
-                flush()
-            t_dec = time.perf_counter()
-        timings["decode"] += time.perf_counter() - t_dec
-        if pending:
-            flush()
+        _decode_and_run(iter_samples(video_path, sample_fps, start, end), batch, timings, run, extra=False)
     finally:
         if bar is not None:
             bar.close()
-    timings["load"] = t_load - t0
+    base = list(obs)
+    seconds = len(base) / sample_fps
+    extra_n = n_amb = 0
+    t3 = time.perf_counter()
+    if isinstance(config, TrackerConfig):
+        tracks = _bytetrack(base, sample_fps, config)
+    else:
+        _, amb = link([o.frame for o in base], config)
+        n_amb = len(amb)
+        if densify > 0 and amb and base:
+            timings["associate"] += time.perf_counter() - t3
+            span = (base[0].time, base[-1].time)
+            want = _extra_times(amb, 2 * sample_fps, int(densify * seconds), span)
+            extra_n = _densify(video_path, want, 2 * sample_fps, batch, timings, run, obs)
+            t3 = time.perf_counter()
+        obs.sort(key=lambda o: o.time)
+        chains, _ = associate([o.frame for o in obs], config)
+        tracks = _tracks(chains, obs, sample_fps)
+    timings["associate"] += time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0
+    stats = PerceptionStats(seconds=seconds, frames_decoded=len(base) + extra_n, frames_detected=len(base) + extra_n,
+                            extra_frames=extra_n, ambiguities=n_amb, tracks=len(tracks))
     return Perception(
-        video=info, sample_fps=sample_fps, times=times, indices=indices, frame_indices=frames,
-        tracks=trk.tracks(), detection_counts=[len(d) for d in all_dets], detections=all_dets,
-        detector=name, timings=timings,
+        video=info, sample_fps=sample_fps, times=[o.time for o in base],
+        indices=[o.index for o in base], frame_indices=[o.frame_index for o in base],
+        tracks=tracks, detection_counts=[len(o.det) for o in base], detections=[o.det for o in base],
+        detector=name, stats=stats, timings=timings,
     )
+
+
+def _decode_and_run(samples, batch: int, timings: dict[str, float], run, extra: bool) -> None:
+    pending: list[Sample] = []
+    t_dec = time.perf_counter()
+    for sample in samples:
+        timings["decode"] += time.perf_counter() - t_dec
+        pending.append(sample)
+        if len(pending) >= batch:
+            run(pending, extra)
+            pending = []
+        t_dec = time.perf_counter()
+    timings["decode"] += time.perf_counter() - t_dec
+    if pending:
+        run(pending, extra)
+
+
+def _densify(video_path, times: list[float], rate: float, batch: int, timings: dict[str, float], run,
+             seen: list) -> int:
+    """Decode and detect the samples at ``times`` (on the grid of ``rate`` per second); how many were added."""
+    if not times:
+        return 0
+    wanted = {round(t * rate) for t in times}
+    frames = (s for s in iter_samples(video_path, rate, min(times), max(times)) if s.index in wanted)
+    before = len(seen)
+    _decode_and_run(frames, batch, timings, run, extra=True)
+    return len(seen) - before
+
+
+def _bytetrack(obs: list[_Observed], sample_fps: float, config: TrackerConfig) -> list[Track]:
+    """The older ByteTrack-based tracker on the same detections (for comparison; no appearance images)."""
+    from tools.track import Tracker
+
+    trk = Tracker(sample_fps, config)
+    for o in obs:
+        trk.update(o.index, o.det, o.image)
+    return trk.tracks()

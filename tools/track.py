@@ -74,6 +74,14 @@ class Track(BaseModel):
     label: str
     boxes: dict[int, Box] = Field(default_factory=dict)
     scores: dict[int, float] = Field(default_factory=dict)
+    class_counts: dict[str, int] = Field(
+        default_factory=dict, description="detections per detector class over the track's life (a car seen from "
+        "behind is car, bus or truck in different seconds); ``label`` is their score-weighted vote")
+    upper_colors: dict[str, float] = Field(
+        default_factory=dict, description="named-colour fractions of the box's upper half, median over the track's "
+        "life (:mod:`tools.colors`), largest first; empty when unknown")
+    lower_colors: dict[str, float] = Field(default_factory=dict, description="the same for the lower half")
+    height_px: float = Field(0.0, ge=0, description="median box height in pixels (0 when unknown)")
 
     @property
     def first(self) -> int:
