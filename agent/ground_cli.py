@@ -1,6 +1,7 @@
 """``stag ground``: answer one query about one video, from the terminal.
 
     stag ground VIDEO "QUERY" [--json] [--out DIR] [--planner embedded|model] [--base-url URL --model NAME]
+    stag ground VIDEO "QUERY" --out DIR --query-id 12 --video-id 3 --svag-subset MOT17   # + SVAG-Bench submission
     stag ground --example "the people walking" --out outputs/quickstart
 
 Without ``--json`` it prints a short table of referents on stdout and a progress bar on stderr; with
@@ -31,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the result as one JSON object on stdout")
     p.add_argument("--out", metavar="DIR", help="write result.json, the exports and annotated.mp4 here")
     p.add_argument("--no-video", action="store_true", help="with --out, skip the annotated video")
+    p.add_argument("--query-id", type=int, help="with --out: the query's SVAG-Bench id (writes svag_submission.json)")
+    p.add_argument("--video-id", type=int, help="with --out: the video's SVAG-Bench id (with --query-id)")
+    p.add_argument("--svag-subset", choices=["OVIS", "MOT17", "MOT20"], default="OVIS",
+                   help="SVAG-Bench subset of the submission (default OVIS)")
     p.add_argument("--planner", choices=["embedded", "model"], default="embedded")
     p.add_argument("--base-url", help="OpenAI-compatible endpoint of the model planner (e.g. http://127.0.0.1:8000/v1)")
     p.add_argument("--model", help="model name at --base-url")
@@ -79,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
             print('stag ground: give VIDEO and "QUERY" (or --example "QUERY")', file=sys.stderr)
             return 2
         video, query = args.args
+    if (args.query_id is None) != (args.video_id is None) or (args.query_id is not None and not args.out):
+        print("stag ground: --query-id and --video-id go together, with --out", file=sys.stderr)
+        return 2
     if args.planner == "model" and not (args.base_url and args.model):
         print("stag ground: --planner model needs --base-url and --model", file=sys.stderr)
         return 2
@@ -116,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
 
             if bar is not None:
                 bar.set_description_str("render: annotated video")
-            paths = write_outputs(result, args.out, video=not args.no_video)
+            paths = write_outputs(result, args.out, video=not args.no_video, svag_dataset=args.svag_subset,
+                                  query_id=args.query_id, video_id=args.video_id)
     except (ValueError, VideoError, FileNotFoundError) as exc:
         if bar is not None:
             bar.close()

@@ -1,4 +1,5 @@
-"""The files a run offers for download: result JSON, GLM-V JSON, MOTChallenge txt, annotated video.
+"""The files a run offers for download: result JSON, GLM-V JSON, MOTChallenge txt (frame-level) with its
+seqinfo.ini, annotated video.
 
 >>> import tempfile
 >>> from verifier.result import GroundingResult, Referent, VideoInfo
@@ -6,7 +7,7 @@
 >>> result = GroundingResult(query="a person", video=video, referents=[
 ...     Referent(id=1, label="person", interval=(0, 1), boxes={0: (10, 10, 50, 90), 1: (20, 10, 60, 90)})])
 >>> [p.name for p in write_downloads(result, tempfile.mkdtemp())]
-['result.json', 'glmv.json', 'tracks.mot.txt']
+['result.json', 'glmv.json', 'tracks.mot.txt', 'seqinfo.ini']
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import json
 import os
 from pathlib import Path
 
-from verifier.exports import to_glmv_json, to_mot_txt
+from verifier.exports import to_glmv_json, to_mot_txt, to_seqinfo_ini
 from verifier.result import GroundingResult
 
-DOWNLOAD_NAMES = ("result.json", "glmv.json", "tracks.mot.txt")
+DOWNLOAD_NAMES = ("result.json", "glmv.json", "tracks.mot.txt", "seqinfo.ini")
 
 
 def write_downloads(
@@ -31,6 +32,7 @@ def write_downloads(
     paths[0].write_text(result.model_dump_json(indent=2))
     paths[1].write_text(json.dumps(to_glmv_json(result), indent=1))
     paths[2].write_text(to_mot_txt(result))
+    paths[3].write_text(to_seqinfo_ini(result))
     if annotated_video is not None:
         paths.append(Path(annotated_video))
     return paths

@@ -63,7 +63,7 @@ def test_bundled_example_end_to_end(demo: tuple[Client, Path]) -> None:
 
     # the result JSON among the downloads, with the exports next to it
     files = {Path(p).name: Path(p) for p in out["files"]}
-    assert set(files) == {"result.json", "glmv.json", "tracks.mot.txt", "annotated.mp4"}
+    assert set(files) == {"result.json", "glmv.json", "tracks.mot.txt", "seqinfo.ini", "annotated.mp4"}
     result = GroundingResult.model_validate_json(files["result.json"].read_text())
     assert result.query == "the people walking" and result.referents
     assert all(r.label == "person" for r in result.referents)
@@ -72,6 +72,10 @@ def test_bundled_example_end_to_end(demo: tuple[Client, Path]) -> None:
     assert {int(k) for k in glmv} == boxed_seconds
     mot_rows = [line.split(",") for line in files["tracks.mot.txt"].read_text().splitlines()]
     assert {int(row[1]) for row in mot_rows} == {r.id for r in result.referents}
+    # frame-level: 1-based video frames, every frame of each referent's span, as seqinfo.ini says
+    seq_length = int(files["seqinfo.ini"].read_text().split("seqLength=")[1].split()[0])
+    assert seq_length == probe(example).frame_count >= max(int(row[0]) for row in mot_rows)
+    assert len(mot_rows) > len(boxed_seconds) * 10
 
     # the table lists the same referents
     assert out["table"]["headers"][:4] == ["id", "label", "start (s)", "end (s)"]

@@ -99,7 +99,7 @@ def test_page_finds_the_people_walking(page: Page, tmp_path: Path) -> None:
     table.locator(f'[data-testid="cell-{n - 1}-1"]').click()
     expect(page.locator("#stag-track")).to_contain_text(f"Track of #{rid} person", timeout=30_000)
     assert page.locator("#stag-track img").count() >= 1
-    for name in ("result.json", "glmv.json", "tracks.mot.txt", "annotated.mp4"):
+    for name in ("result.json", "glmv.json", "tracks.mot.txt", "seqinfo.ini", "annotated.mp4"):
         expect(page.locator(f'#stag-downloads a[href$="/{name}"]')).to_have_count(1)
     page.get_by_text("Reasoning and tool calls").scroll_into_view_if_needed()
     expect(page.locator("#stag-trace")).to_contain_text("answer")

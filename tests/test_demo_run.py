@@ -37,7 +37,8 @@ def test_run_reports_progress_by_stage_and_writes_everything(excerpt: Path, tmp_
     rendering = [f for f, text in seen if text == "rendering the video"]
     assert rendering == sorted(rendering) and min(rendering) >= max(f for f, t in seen if t != "rendering the video")
 
-    assert [p.name for p in outcome.downloads] == ["result.json", "glmv.json", "tracks.mot.txt", "annotated.mp4"]
+    assert [p.name for p in outcome.downloads] == ["result.json", "glmv.json", "tracks.mot.txt", "seqinfo.ini",
+                                               "annotated.mp4"]
     assert all(p.parent == tmp_path and p.stat().st_size > 0 for p in outcome.downloads)
     assert probe(outcome.annotated_video).frame_count == probe(excerpt).frame_count
     assert outcome.result.query == "the people walking" and outcome.seconds > 0

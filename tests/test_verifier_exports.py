@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from verifier import parse, stvg_reward
-from verifier.exports import SvagItem, to_frame_boxes, to_glmv_json, to_mot_txt, to_svag_submission
+from verifier.exports import (
+    SvagItem,
+    to_frame_boxes,
+    to_glmv_json,
+    to_mot_txt,
+    to_mot_txt_seconds,
+    to_seqinfo_ini,
+    to_svag_submission,
+)
 from verifier.groundtruth import (
     GroundTruth,
     read_hcstvg,
@@ -64,19 +74,75 @@ def test_glmv_json_round_trips_through_parse():
         to_glmv_json(r, coords="xyxy")
 
 
-def test_mot_txt_second_and_frame_level(tmp_path):
+def test_mot_txt_frame_level_by_default_second_level_by_name(tmp_path):
     r = result()
-    lines = to_mot_txt(r).splitlines()
+    lines = to_mot_txt_seconds(r).splitlines()
     assert lines[0] == "2,3,64.00,36.00,64.00,72.00,0.8000,-1,-1,-1"
     assert [ln.split(",")[0] for ln in lines] == ["2", "3", "3", "4", "5"]
     path = tmp_path / "s.txt"
-    path.write_text(to_mot_txt(r, frame_level=True))
+    path.write_text(to_mot_txt(r))
     rows = read_mot_txt(path)
     fb = to_frame_boxes(r)
     assert len(rows.frames) == len(fb[3]) + len(fb[7])
     first = np.flatnonzero(rows.ids == 3)[0]
-    assert rows.frames[first] == min(fb[3]) + 1
+    assert rows.frames[first] == min(fb[3]) + 1 == frame_of_time(1, VIDEO.fps) + 1     # second 1 = frame 31
     assert rows.boxes[first].tolist() == pytest.approx(list(fb[3][min(fb[3])]), abs=0.01)
+    assert "seqLength=300\n" in to_seqinfo_ini(r) and "frameRate=29.97\n" in to_seqinfo_ini(r)
+
+
+def _trackeval():
+    """The real TrackEval (trackeval 1.3.0, a dev dependency); under CI a missing one fails."""
+    if os.environ.get("CI") == "true":
+        import trackeval
+
+        return trackeval
+    return pytest.importorskip("trackeval")
+
+
+def _trackeval_hota(root: Path, gt_txt: str, pred_txt: str, seqinfo: str) -> float:
+    """HOTA of one sequence by TrackEval's MotChallenge2DBox, its length read from our seqinfo.ini."""
+    trackeval = _trackeval()
+    seq = "street"
+    (root / "gt" / seq / "gt").mkdir(parents=True)
+    (root / "gt" / seq / "gt" / "gt.txt").write_text(gt_txt)
+    (root / "gt" / seq / "seqinfo.ini").write_text(seqinfo)
+    (root / "trackers" / "stag" / "data").mkdir(parents=True)
+    (root / "trackers" / "stag" / "data" / f"{seq}.txt").write_text(pred_txt)
+    (root / "seqmap.txt").write_text(f"name\n{seq}\n")
+    dataset = trackeval.datasets.MotChallenge2DBox({
+        "GT_FOLDER": str(root / "gt"), "TRACKERS_FOLDER": str(root / "trackers"), "TRACKERS_TO_EVAL": ["stag"],
+        "SKIP_SPLIT_FOL": True, "SEQMAP_FILE": str(root / "seqmap.txt"), "BENCHMARK": "MOT17",
+        "DO_PREPROC": False, "PRINT_CONFIG": False, "OUTPUT_FOLDER": str(root / "out")})
+    evaluator = trackeval.Evaluator({"PRINT_RESULTS": False, "PRINT_CONFIG": False, "TIME_PROGRESS": False,
+                                     "OUTPUT_SUMMARY": False, "OUTPUT_DETAILED": False, "PLOT_CURVES": False,
+                                     "LOG_ON_ERROR": str(root / "errors.txt")})
+    res, _ = evaluator.evaluate([dataset], [trackeval.metrics.HOTA()])
+    return float(np.mean(res["MotChallenge2DBox"]["stag"][seq]["pedestrian"]["HOTA"]["HOTA"]))
+
+
+def test_mot_export_scores_hota_1_with_real_trackeval_against_frame_level_gt(tmp_path, capsys):
+    """Two people walking at constant speed, seen at 29.97 fps; the result holds one box per second
+    (second k = frame round(k * fps), one second missing); the frame-level export must reproduce
+    the frame-level ground truth exactly, as TrackEval scores it."""
+    fps, n_frames = 29.97, 300
+    video = VideoInfo(path="/videos/street.mp4", width=640, height=360, fps=fps, frame_count=n_frames, duration=10.01)
+    walkers = {1: (1, 6, 40.0, 1.5), 2: (3, 8, 500.0, -2.0)}     # id: first s, last s, x at first, px/frame
+    gt_rows, referents = [], []
+    for pid, (s0, s1, x0, speed) in walkers.items():
+        f0, f_last = frame_of_time(s0, fps), frame_of_time(s1, fps)
+        f_end = frame_of_time(s1 + 1, fps) - 1           # the last second is held to its end (it stands)
+        xs = {f: x0 + speed * (min(f, f_last) - f0) for f in range(f0, f_end + 1)}
+        boxes = {f: (x, 100.0 + 10 * pid, x + 50.0, 250.0 + 10 * pid) for f, x in xs.items()}
+        gt_rows += [(f + 1, pid, b) for f, b in boxes.items()]
+        seconds = [k for k in range(s0, s1 + 1) if k != s0 + 2]     # one sample missing, bridged
+        referents.append(Referent(id=pid, label="person", interval=(s0, s1), score=0.9,
+                                  boxes={k: boxes[frame_of_time(k, fps)] for k in seconds}))
+    gt_txt = "".join(f"{f},{i},{b[0]},{b[1]},{b[2] - b[0]},{b[3] - b[1]},1,1,1\n" for f, i, b in sorted(gt_rows))
+    r = GroundingResult(query="the people walking", video=video, referents=referents)
+    assert _trackeval_hota(tmp_path / "frames", gt_txt, to_mot_txt(r), to_seqinfo_ini(r)) == pytest.approx(1.0)
+    # the old default (seconds in the frame column) is what TrackEval scored near 0
+    assert _trackeval_hota(tmp_path / "seconds", gt_txt, to_mot_txt_seconds(r), to_seqinfo_ini(r)) < 0.2
+    capsys.readouterr()
 
 
 def test_svag_submission_scores_itself_perfectly():

@@ -2,8 +2,11 @@
 
 * :func:`to_glmv_json` - GLM-V per-second JSON ``{"0": [{"label": "person-3", "bbox_2d": [...]}]}``
   (0-1000 integers or pixels), the format the model speaks, so :func:`verifier.parse` reads it back;
-* :func:`to_mot_txt` - MOTChallenge rows ``frame,id,x,y,w,h,conf,-1,-1,-1`` (1-based frame; at
-  second level frame = second + 1, at frame level the interpolated frames);
+* :func:`to_mot_txt` - MOTChallenge rows ``frame,id,x,y,w,h,conf,-1,-1,-1``: 1-based video frames,
+  boxes interpolated between the sampled seconds (what TrackEval and every MOT tool read), with
+  :func:`to_seqinfo_ini` for the ``seqinfo.ini`` beside it;
+* :func:`to_mot_txt_seconds` - the same rows at second level: the first column is the second + 1,
+  NOT a frame; only for tools that compare per-second tracks;
 * :func:`to_svag_submission` - the SVAG-Bench submission JSON for a set of results;
 * :func:`to_frame_boxes` - referent id -> 0-based frame -> box (:func:`verifier.interpolate.frame_boxes`).
 
@@ -15,6 +18,8 @@
 [{'label': 'person-3', 'bbox_2d': [109, 100, 209, 200]}]
 >>> to_mot_txt(r).splitlines()[0]
 '1,3,64.00,36.00,64.00,36.00,1.0000,-1,-1,-1'
+>>> to_mot_txt(r).splitlines()[30][:4], to_mot_txt_seconds(r).splitlines()[1][:4]   # second 1
+('31,3', '2,3,')
 """
 
 from __future__ import annotations
@@ -56,19 +61,47 @@ def to_frame_boxes(result: GroundingResult) -> dict[int, dict[int, Box]]:
     return {ref.id: frame_boxes(ref.boxes, v.fps, v.frame_count, v.sample_fps) for ref in result.referents}
 
 
-def to_mot_txt(result: GroundingResult, frame_level: bool = False) -> str:
-    """MOTChallenge text, rows sorted by frame then id; ``conf`` is the referent's score."""
-    rows: list[tuple[int, int, Box, float]] = []
-    if frame_level:
-        v = result.video
-        for ref in result.referents:
-            for f, box in frame_boxes(ref.boxes, v.fps, v.frame_count, v.sample_fps).items():
-                rows.append((f + 1, ref.id, box, ref.score))
-    else:
-        rows = [(sec + 1, ref.id, box, ref.score) for ref in result.referents for sec, box in ref.boxes.items()]
+def _mot_rows(rows: list[tuple[int, int, Box, float]]) -> str:
     rows.sort(key=lambda r: (r[0], r[1]))
     return "".join(f"{f},{i},{b[0]:.2f},{b[1]:.2f},{b[2] - b[0]:.2f},{b[3] - b[1]:.2f},{s:.4f},-1,-1,-1\n"
                    for f, i, b, s in rows)
+
+
+def to_mot_txt(result: GroundingResult) -> str:
+    """MOTChallenge text at frame level: 1-based frames of the video, boxes interpolated between the
+    sampled seconds (:func:`verifier.interpolate.frame_boxes`), rows sorted by frame then id;
+    ``conf`` is the referent's score."""
+    v = result.video
+    return _mot_rows([(f + 1, ref.id, box, ref.score) for ref in result.referents
+                      for f, box in frame_boxes(ref.boxes, v.fps, v.frame_count, v.sample_fps).items()])
+
+
+def to_mot_txt_seconds(result: GroundingResult) -> str:
+    """MOTChallenge-shaped text at SECOND level: the first column is the sample index + 1 (a second at
+    1 FPS), not a video frame. Scoring it against frame-level ground truth is wrong; use
+    :func:`to_mot_txt` for that."""
+    return _mot_rows([(sec + 1, ref.id, box, ref.score) for ref in result.referents for sec, box in ref.boxes.items()])
+
+
+def to_seqinfo_ini(result: GroundingResult, name: str | None = None) -> str:
+    """The MOTChallenge ``seqinfo.ini`` that goes beside :func:`to_mot_txt`'s file (TrackEval reads
+    ``seqLength`` from it); ``name`` defaults to the video file's stem.
+
+    >>> from verifier.result import Referent, VideoInfo
+    >>> print(to_seqinfo_ini(GroundingResult(query="q", video=VideoInfo(path="/d/street.mp4", width=640,
+    ...     height=360, fps=29.97, frame_count=1798, duration=60.0), referents=[])), end="")
+    [Sequence]
+    name=street
+    imDir=img1
+    frameRate=29.97
+    seqLength=1798
+    imWidth=640
+    imHeight=360
+    imExt=.jpg
+    """
+    v = result.video
+    return (f"[Sequence]\nname={name or PurePath(v.path).stem}\nimDir=img1\nframeRate={v.fps:g}\n"
+            f"seqLength={v.frame_count}\nimWidth={v.width}\nimHeight={v.height}\nimExt=.jpg\n")
 
 
 class SvagItem(BaseModel):
