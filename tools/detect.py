@@ -32,6 +32,7 @@ import numpy as np
 import supervision as sv
 
 from tools.assets import asset_path
+from tools.runtime import BACKENDS
 
 PERSON_ALIASES = ("normal", "fall", "person", "people", "pedestrian", "human")
 """Class names that mean "person" in a checkpoint's own vocabulary (the bundled person model uses Normal/Fall)."""
@@ -310,6 +311,122 @@ class UltralyticsDetector:
         return out
 
 
+def _letterbox(image: np.ndarray, size: int, stride: int = 32) -> tuple[np.ndarray, float, tuple[int, int]]:
+    """Resize keeping the aspect ratio (long side ``size``), pad to a multiple of ``stride`` with grey 114.
+
+    The same rule as ultralytics' ``LetterBox(auto=True)``; returns the image, the gain and the
+    (x, y) padding on the left/top.
+    """
+    h, w = image.shape[:2]
+    gain = min(size / h, size / w)
+    new_w, new_h = max(round(w * gain), 1), max(round(h * gain), 1)
+    dw, dh = (size - new_w) % stride / 2, (size - new_h) % stride / 2
+    if (new_w, new_h) != (w, h):
+        image = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+    top, bottom = round(dh - 0.1), round(dh + 0.1)
+    left, right = round(dw - 0.1), round(dw + 0.1)
+    image = cv2.copyMakeBorder(image, top, bottom, left, right, cv2.BORDER_CONSTANT, value=(114, 114, 114))
+    return image, gain, (left, top)
+
+
+def nms(xyxy: np.ndarray, scores: np.ndarray, iou: float) -> np.ndarray:
+    """Indices kept by greedy non-maximum suppression, highest score first.
+
+    >>> nms(np.array([[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30]], float), np.array([0.9, 0.8, 0.7]), 0.5)
+    array([0, 2])
+    """
+    order = np.argsort(-scores, kind="stable")
+    area = (xyxy[:, 2] - xyxy[:, 0]).clip(0) * (xyxy[:, 3] - xyxy[:, 1]).clip(0)
+    keep: list[int] = []
+    while order.size:
+        i = order[0]
+        keep.append(int(i))
+        rest = order[1:]
+        w = (np.minimum(xyxy[i, 2], xyxy[rest, 2]) - np.maximum(xyxy[i, 0], xyxy[rest, 0])).clip(0)
+        h = (np.minimum(xyxy[i, 3], xyxy[rest, 3]) - np.maximum(xyxy[i, 1], xyxy[rest, 1])).clip(0)
+        inter = w * h
+        order = rest[inter / (area[i] + area[rest] - inter + 1e-9) <= iou]
+    return np.array(keep, dtype=int)
+
+
+class OpenVinoYoloDetector:
+    """An ultralytics YOLO (v8-style head) exported to ONNX, run by OpenVINO on the CPU; no torch needed.
+
+    Pre- and post-processing follow ultralytics' predict (letterbox to a multiple of 32, class-wise
+    or agnostic NMS at IoU 0.7, at most 300 boxes), so boxes match the PyTorch path (see
+    ``tests/test_tools_detect.py``). Frames of one size are batched through the network together.
+
+    >>> from tools.runtime import exported_onnx
+    >>> det = OpenVinoYoloDetector(exported_onnx(asset_path("person_yolov8")), ["Normal", "Fall"])  # doctest: +SKIP
+    >>> det.class_names                                                                         # doctest: +SKIP
+    ['person', 'person']
+    """
+
+    def __init__(
+        self,
+        onnx_path: str | os.PathLike[str],
+        raw_names: Sequence[str],
+        *,
+        conf: float = 0.25,
+        iou: float = 0.7,
+        input_size: int = 640,
+        classes: Sequence[str] | None = None,
+        threads: int | None = None,
+        precision: str | None = None,
+        batch: int = 4,
+    ) -> None:
+        from tools.runtime import compile_openvino
+
+        self.model = compile_openvino(Path(onnx_path), threads=threads, precision=precision)
+        self.class_names = ["person" if n.lower() in PERSON_ALIASES else (canonical_class(n) or n) for n in raw_names]
+        self.conf, self.iou, self.input_size, self.batch = conf, iou, input_size, batch
+        self.agnostic = len(set(self.class_names)) < len(self.class_names)
+        keep = resolve_classes(classes)
+        self.keep_ids = None if keep is None else [i for i, n in enumerate(self.class_names) if n in keep]
+
+    def detect(self, images: Sequence[np.ndarray]) -> list[sv.Detections]:
+        """Detect in each image (images of one size are batched, ``batch`` at a time)."""
+        if self.keep_ids is not None and not self.keep_ids:
+            return [_empty(self.class_names) for _ in images]
+        out: list[sv.Detections] = []
+        for start in range(0, len(images), self.batch):
+            chunk = list(images[start : start + self.batch])
+            if len({im.shape for im in chunk}) != 1:
+                out.extend(self._batch([im])[0] for im in chunk)
+            else:
+                out.extend(self._batch(chunk))
+        return out
+
+    def _batch(self, images: list[np.ndarray]) -> list[sv.Detections]:
+        boxed = [_letterbox(im, self.input_size) for im in images]
+        blob = np.stack([b[0] for b in boxed])[..., ::-1].transpose(0, 3, 1, 2)
+        blob = np.ascontiguousarray(blob, dtype=np.float32) / 255.0
+        pred = self.model(blob)[0]
+        return [self._decode(pred[i].T, boxed[i][1], boxed[i][2], images[i].shape[:2]) for i in range(len(images))]
+
+    def _decode(self, rows: np.ndarray, gain: float, pad: tuple[int, int], shape: tuple[int, ...]) -> sv.Detections:
+        scores = rows[:, 4:]
+        if self.keep_ids is not None:
+            scores = scores[:, self.keep_ids]
+        class_id = scores.argmax(axis=1)
+        conf = scores[np.arange(len(rows)), class_id]
+        sel = conf > self.conf
+        if not sel.any():
+            return _empty(self.class_names)
+        rows, class_id, conf = rows[sel], class_id[sel], conf[sel]
+        if self.keep_ids is not None:
+            class_id = np.asarray(self.keep_ids)[class_id]
+        cx, cy, bw, bh = rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
+        xyxy = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
+        offset = 0.0 if self.agnostic else class_id[:, None] * 7680.0  # ultralytics' max_wh: NMS per class
+        keep = nms(xyxy + offset, conf, self.iou)[:300]
+        xyxy, conf, class_id = xyxy[keep], conf[keep], class_id[keep]
+        h, w = shape
+        xyxy = (xyxy - [pad[0], pad[1], pad[0], pad[1]]) / gain
+        xyxy = np.clip(xyxy, 0, [w, h, w, h])
+        return _with_names(xyxy, conf, class_id, self.class_names)
+
+
 class CombinedDetector:
     """People from one detector, every other class from another (e.g. person YOLOv8 + COCO YOLOv3-tiny)."""
 
@@ -342,40 +459,99 @@ checkpoint's boxes reach 0.79-0.94 mean IoU for people 70-250 px tall where YOLO
 0.17-0.43 (it boxes torsos); YOLOv3-tiny still supplies every other COCO class."""
 
 
+def _person_detector(
+    weights: Path, *, conf: float, classes: Sequence[str] | None, device: str, input_size: int, backend: str,
+    threads: int | None,
+) -> Detector:
+    """The person checkpoint through OpenVINO (CPU) or PyTorch (CUDA, or ``backend="torch"``)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}: use one of {BACKENDS}")
+    if backend == "torch" or (backend == "auto" and not device.startswith("cpu")):
+        return UltralyticsDetector(weights, conf=conf, classes=classes, device=device, input_size=input_size)
+    from tools.runtime import exported_onnx
+
+    return OpenVinoYoloDetector(exported_onnx(weights, name="person"), PERSON_RAW_NAMES, conf=conf,
+                                classes=classes, input_size=input_size, threads=threads)
+
+
+PERSON_RAW_NAMES = ("Normal", "Fall")
+"""The bundled person checkpoint's own class names (both mean person)."""
+
+
 def load_detector(
     spec: str = DEFAULT_DETECTOR,
     device: str = "cpu",
     conf: float = 0.25,
     classes: Sequence[str] | None = None,
     input_size: int | None = None,
+    backend: str = "auto",
+    threads: int | None = None,
 ) -> Detector:
     """Build a detector from a name in :data:`DETECTOR_SPECS` or a path to an ultralytics ``.pt``.
 
     The default, ``"coco+person"``, takes people from the bundled person checkpoint and every
-    other class from YOLOv3-tiny (see :data:`DEFAULT_DETECTOR`); ``"coco"`` alone is about 3x faster.
+    other class from YOLOv3-tiny (see :data:`DEFAULT_DETECTOR`); only the model the wanted
+    ``classes`` need is loaded (people only: the person model; no people: YOLOv3-tiny only).
 
-    ``classes`` keeps only those class words (synonyms allowed); ``input_size`` is the network's
-    long side (default 416 for Darknet, 640 for ultralytics). A missing weights file raises
-    ``FileNotFoundError`` saying what to give instead.
+    ``backend`` (see :data:`tools.runtime.BACKENDS`): ``"auto"`` runs the person checkpoint through
+    OpenVINO on CPU (exported once and cached, :func:`tools.runtime.exported_onnx`) and through
+    PyTorch on CUDA; ``"torch"`` forces PyTorch. ``threads`` defaults to the machine's cores
+    (:func:`tools.runtime.default_threads`). ``classes`` keeps only those class words (synonyms
+    allowed); ``input_size`` is the network's long side (default 416 for Darknet, 640 for
+    ultralytics). Unknown specs, backends and missing weights raise before anything loads.
 
     >>> det = load_detector("coco", classes=["people"])
     >>> import numpy as np
     >>> len(det.detect([np.zeros((360, 640, 3), np.uint8)])[0])
     0
     """
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}: use one of {BACKENDS}")
+    keep = resolve_classes(classes)
     if spec == "coco":
         return DarknetDetector(conf=conf, classes=classes, device=device, input_size=input_size or 416)
     if spec == "person":
-        return UltralyticsDetector(
-            asset_path("person_yolov8"), conf=conf, classes=classes, device=device, input_size=input_size or 640
-        )
+        return _person_detector(asset_path("person_yolov8"), conf=conf, classes=classes, device=device,
+                                input_size=input_size or 640, backend=backend, threads=threads)
     if spec == "coco+person":
-        keep = resolve_classes(classes)
-        person = UltralyticsDetector(
-            asset_path("person_yolov8"), conf=conf, device=device, input_size=input_size or 640
-        ) if keep is None or "person" in keep else None
+        wants_people = keep is None or "person" in keep
+        wants_others = keep is None or any(c != "person" for c in keep)
+        person = _person_detector(asset_path("person_yolov8"), conf=conf, classes=None, device=device,
+                                  input_size=input_size or 640, backend=backend,
+                                  threads=threads) if wants_people else None
+        if person is not None and not wants_others:
+            return person
         others = DarknetDetector(conf=conf, classes=classes, device=device, input_size=input_size or 416)
         return CombinedDetector(person, others) if person is not None else others
     if spec.endswith(".pt") or Path(spec).suffix:
         return UltralyticsDetector(spec, conf=conf, classes=classes, device=device, input_size=input_size or 640)
     raise ValueError(f"unknown detector {spec!r}: use one of {DETECTOR_SPECS} or a path to a .pt file")
+
+
+def agreement(reference: Sequence[sv.Detections], other: Sequence[sv.Detections], min_iou: float = 0.5) -> dict[str, float]:
+    """How closely two detectors' boxes agree over the same frames (e.g. OpenVINO against PyTorch).
+
+    Per frame, boxes are paired one-to-one by highest IoU (Hungarian, pairs below ``min_iou`` left
+    unmatched). Returns ``mean_iou`` of matched pairs, ``matched`` (fraction of the reference's
+    boxes matched) and ``count_ratio`` (other's box count over the reference's).
+
+    >>> a = [_with_names(np.array([[0, 0, 10, 10]]), np.array([0.9]), np.array([0]), ["person"])]
+    >>> agreement(a, a)
+    {'mean_iou': 1.0, 'matched': 1.0, 'count_ratio': 1.0}
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    ious: list[float] = []
+    n_ref = n_other = 0
+    for ref, oth in zip(reference, other, strict=True):
+        n_ref, n_other = n_ref + len(ref), n_other + len(oth)
+        if not len(ref) or not len(oth):
+            continue
+        m = sv.box_iou_batch(ref.xyxy, oth.xyxy)
+        rows, cols = linear_sum_assignment(-m)
+        ious.extend(float(m[r, c]) for r, c in zip(rows, cols) if m[r, c] >= min_iou)
+    return {
+        "mean_iou": round(float(np.mean(ious)), 4) if ious else 0.0,
+        "matched": round(len(ious) / n_ref, 4) if n_ref else 1.0,
+        "count_ratio": round(n_other / n_ref, 4) if n_ref else float(n_other == 0),
+    }
