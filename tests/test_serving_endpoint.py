@@ -404,10 +404,11 @@ def test_job_progress_result_cancel_resume_and_429(http: httpx.Client) -> None:
 # -- the OpenClaw skill folder -----------------------------------------------------------------------
 
 OPENCLAW = Path(__file__).resolve().parent.parent / "serving" / "openclaw"
+SKILL = OPENCLAW / "stag-video-grounding"
 
 
 def test_openclaw_skill_script_and_mcp_config_work_against_the_server(server: LocalServer, media: Path) -> None:
-    script = [sys.executable, str(OPENCLAW / "scripts" / "stag_tool.py")]
+    script = [sys.executable, str(SKILL / "scripts" / "stag_tool.py")]
     env = {**os.environ, "STAG_URL": server.url, "STAG_TOKEN": TOKEN}
 
     def run(*args: str, env: dict[str, str] = env) -> subprocess.CompletedProcess[str]:
@@ -425,7 +426,7 @@ def test_openclaw_skill_script_and_mcp_config_work_against_the_server(server: Lo
     no_token = run("track", "the person", video, env={**env, "STAG_TOKEN": ""})
     assert no_token.returncode == 1 and no_token.stderr.startswith("error unauthorized:")
 
-    skill = (OPENCLAW / "SKILL.md").read_text()
+    skill = (SKILL / "SKILL.md").read_text()
     front = yaml.safe_load(skill.split("---")[1])
     assert front["name"] == "stag-video-grounding" and "track" in front["description"]
     assert set(front["metadata"]["openclaw"]["requires"]["env"]) == {"STAG_URL", "STAG_TOKEN"}

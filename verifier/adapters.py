@@ -9,8 +9,9 @@
 * verl: ``custom_reward_function.path=<this file>``, ``custom_reward_function.name=compute_score``;
   verl calls ``compute_score(data_source=..., solution_str=..., ground_truth=..., extra_info=...)``
   and logs every key of the returned dict (always the same numeric keys).
-* OpenRLHF: ``--remote_rm_url <this file>`` with ``reward_func`` (``queries`` are prompt + response,
-  ``labels`` the ground truth), or the HTTP server in :mod:`verifier.reward_server`.
+* OpenRLHF: ``--reward.remote_url <this file>`` and ``--data.label_key <column>`` from 0.10.2
+  (``--remote_rm_url`` / ``--label_key`` before) with ``reward_func`` (``queries`` are prompt +
+  response, ``labels`` the ground truth), or the HTTP server in :mod:`verifier.reward_server`.
 
 Ground truth is the ``stag eval stvg`` JSON, as a dict or a JSON string (see :mod:`verifier.rewards`).
 
