@@ -16,7 +16,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("agent.doctor:main", "report versions, GPU, bundled assets and what is missing"),
     "ground": ("agent.ground_cli:main", "answer a query about a video (when + where per referent)"),
-    "eval-agent": ("agent.evaluate:main", "run the agent over an SVAG-Bench-format benchmark and score it"),
+    "eval-agent": ("evaluation.cli:main", "run the agent over HC-STVG, VidSTG, SVAG-Bench or synthetic data and score it"),
     "eval": ("verifier.cli:main", "score predictions: hota | svageval | mr | stvg"),
     "synth": ("stagdata.synth.cli:main", "generate the synthetic grounding benchmark"),
     "serve": ("serving.cli:serve_main", "start the tool endpoint (MCP at /mcp + REST /tools/invoke)"),

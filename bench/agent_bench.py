@@ -35,7 +35,7 @@ from tools.offline import apply_offline_env
 apply_offline_env()
 
 from agent.api import GroundConfig
-from agent.evaluate import evaluate
+from evaluation.secondlevel import evaluate
 from agent.model_client import fit, image_tokens
 from stagdata.synth.generate import generate
 from stagdata.synth.manifest import SynthManifest
@@ -63,7 +63,7 @@ def _model_costs(manifest: SynthManifest, config: GroundConfig, limit: int | Non
     that answers the time step with the whole video and the space step with "no track matches".
     """
     from agent.api import ground
-    from agent.evaluate import model_cost
+    from evaluation.secondlevel import model_cost
 
     out = []
     for video in manifest.videos:

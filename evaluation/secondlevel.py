@@ -1,4 +1,8 @@
-"""``stag eval-agent``: run the agent over an SVAG-Bench-format benchmark and score it with the verifier.
+"""Second-level scores of paper 002 (the verifier's), and the synthetic benchmark's quick evaluation.
+
+:func:`score_query` and :func:`summarize` are what ``stag eval-agent`` reports as its second-level
+numbers on every dataset. :func:`evaluate` grounds a ``stag synth`` folder in one process (what
+the agent's floors and ``bench/agent_bench.py`` use; ``stag eval-agent --bench DIR --json`` prints it).
 
 The benchmark is a folder made by ``stag synth`` (``manifest.json``, the videos, per-second ground
 truth per query). Every query is grounded with :func:`agent.api.ground`; perception of a video is
@@ -11,17 +15,12 @@ cached, so its many queries perceive it once. Scores come from :mod:`verifier`:
   multi-referent ones apart);
 - wall time per query, and in model mode model calls and image tokens per query.
 
-    stag eval-agent --bench DIR [--limit N] [--json] [--planner model --base-url URL --model NAME]
-
 >>> summarize([QueryScore(query_id=1, text="q", multi=False, tIoU=1.0, mvIoU=0.5, vIoU=0.5, seconds=2.0)])["m_vIoU"]
 0.5
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -146,58 +145,3 @@ def evaluate(
         "multi": summarize([s for s in scores if s.multi], [h for h in hotas if h[0]]),
         "queries": [s.model_dump() for s in scores],
     }
-
-
-def _table(report: dict) -> str:
-    rows = [("all", report["summary"]), ("single-referent", report["single"]), ("multi-referent", report["multi"])]
-    keys = ["queries", "m_tIoU", "m_mvIoU", "m_vIoU", "vIoU@0.3", "vIoU@0.5", "HOTA", "seconds_per_query"]
-    head = f"{'':<16}" + "".join(f"{k:>10}" for k in ["queries", "m_tIoU", "m_mvIoU", "m_vIoU", "vIoU@.3",
-                                                        "vIoU@.5", "HOTA", "s/query"])
-    lines = [head]
-    for name, s in rows:
-        cells = "".join(f"{s.get(k, float('nan')):>10.3f}" if k != "queries" else f"{s.get(k, 0):>10d}" for k in keys)
-        lines.append(f"{name:<16}{cells}")
-    return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``stag eval-agent``; returns the exit code."""
-    p = argparse.ArgumentParser(prog="stag eval-agent", description=__doc__.split("\n\n")[0])
-    p.add_argument("--bench", required=True, help="benchmark folder (stag synth --out DIR)")
-    p.add_argument("--limit", type=int, help="only the first N queries")
-    p.add_argument("--json", action="store_true", help="print the full report as one JSON object")
-    p.add_argument("--planner", choices=["embedded", "model"], default="embedded")
-    p.add_argument("--base-url")
-    p.add_argument("--model")
-    p.add_argument("--mode", choices=["plan", "direct"], default="plan")
-    p.add_argument("--detector", help="detector spec (default: the agent's)")
-    p.add_argument("--fps", type=float, default=1.0, help="sampling rate of the tools (default 1)")
-    p.add_argument("--cache", metavar="DIR", help="perception cache folder (default: a new temporary one)")
-    args = p.parse_args(argv)
-    from tools.offline import apply_offline_env
-
-    apply_offline_env()
-    config = GroundConfig(planner=args.planner, base_url=args.base_url, model=args.model, model_mode=args.mode,
-                          cache_dir=args.cache, sample_fps=args.fps, **({"detector": args.detector} if args.detector else {}))
-    bar = None
-    if not args.json:
-        from tqdm import tqdm
-
-        bar = tqdm(file=sys.stderr, unit="query", desc="eval-agent")
-    try:
-        report = evaluate(args.bench, config, limit=args.limit, on_query=(lambda s: bar.update(1)) if bar else None)
-    except FileNotFoundError as exc:
-        print(f"stag eval-agent: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        if bar is not None:
-            bar.close()
-    if args.json:
-        print(json.dumps(report))
-    else:
-        print(_table(report))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from agent.api import GroundConfig
-from agent.evaluate import evaluate
+from evaluation.secondlevel import evaluate
 from stagdata.synth.generate import generate
 
 
