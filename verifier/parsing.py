@@ -29,11 +29,19 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
+
 from verifier.prediction import PredictedTrack, Prediction, Units
 from verifier.result import Box
 
-MAX_CHARS = 2_000_000
-"""Longest text :func:`parse` looks at; longer input is refused (bounded time per call)."""
+MAX_CHARS = 512 * 1024
+"""Longest text :func:`parse` looks at (characters); longer input is refused with a reason.
+
+Why this cap: a completion is bounded by its model's token budget. The largest context of the
+models stag serves is 64k tokens, about 256 kB of text at 4 characters per token, so a 512 KiB
+completion is already twice anything a model can emit in one answer; longer text is degenerate
+output (a repetition loop), and refusing it keeps every call's time bounded (parsing is linear,
+and at this size its worst case stays well under a second, see ``bench/verifier_bench.py``)."""
 
 _MAX_CANDIDATES = 64        # JSON start positions tried per text
 _MAX_DEPTH = 64             # bracket depth the truncation repair follows
@@ -44,7 +52,6 @@ _MAX_LABEL = 200
 _TAG_RE = re.compile(r"<(/?)(think|answer)>", re.IGNORECASE)
 _SPECIAL_RE = re.compile(r"<\|[^|<>\n]{1,40}\|>")
 _FENCE_RE = re.compile(r"```[A-Za-z0-9_+-]*")
-_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"?|[{}\[\]]', re.DOTALL)
 _SECOND_RE = re.compile(r"^\s*\+?(\d{1,8})(?:\.0*)?\s*(?:s|sec|secs|second|seconds)?\s*$", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _CLOSER = {"{": "}", "[": "]"}
@@ -254,7 +261,13 @@ def _glmv_fast(region: str, scale: tuple[float, float] | None) -> list[Predicted
 
 def _find_answer(region: str) -> tuple[list[tuple[int, str, Any]], _Issues, bool] | None:
     """Entries of the JSON value holding the most of them (ties: the later one), its issues, and
-    whether it was repaired or followed by other text."""
+    whether it was repaired or followed by other text.
+
+    Linear in ``len(region)``: a decoded value is skipped as a whole, and a value that fails to
+    decode is repaired once from its valid prefix and then skipped up to where decoding failed
+    (any bracket opened inside that prefix would fail at the same place), so every character is
+    decoded and scanned a bounded number of times.
+    """
     decoder = _DECODER
     best: tuple[list[tuple[int, str, Any]], _Issues, bool] | None = None
     pos, attempts = 0, 0
@@ -268,12 +281,14 @@ def _find_answer(region: str) -> tuple[list[tuple[int, str, Any]], _Issues, bool
             value, end = decoder.raw_decode(region, i)
             trailing = bool(region[end:].strip())
             pos = end
-        except (ValueError, RecursionError):
-            value, trailing = _repair(region, i), True
+        except (ValueError, RecursionError) as exc:
+            # JSONDecodeError says where the valid prefix ends; too deep nesting and over-long
+            # integers do not, then the prefix ends where nesting passes _MAX_DEPTH.
+            value, stop = _repair(region, i, getattr(exc, "pos", None))
             if value is None:
-                pos = i + 1
+                pos = max(stop, i + 1)
                 continue
-            pos = len(region)
+            trailing, pos = True, len(region)
         issues = _Issues()
         entries = _interpret(value, issues, 0)
         if entries is not None and (best is None or len(entries) >= len(best[0])):
@@ -281,37 +296,47 @@ def _find_answer(region: str) -> tuple[list[tuple[int, str, Any]], _Issues, bool
     return best
 
 
-def _repair(region: str, start: int) -> Any:
-    """Close a truncated JSON value after its last complete element (None if impossible)."""
-    stack: list[str] = []
-    cuts: list[tuple[int, str]] = []
-    for m in _TOKEN_RE.finditer(region, start):
-        tok = m.group()
-        c = tok[0]
-        if c == '"':
-            if len(tok) < 2 or not tok.endswith('"'):
-                break                                   # string cut off
-            continue
-        if c in "{[":
-            stack.append(c)
-            if len(stack) > _MAX_DEPTH:
-                return None
-            continue
-        if not stack or _CLOSER[stack[-1]] != c:
-            break                                       # mismatched bracket: garbage from here
-        stack.pop()
-        if not stack:
-            cuts.append((m.end(), ""))
-            break
-        cuts.append((m.end(), "".join(_CLOSER[o] for o in reversed(stack))))
-        if len(cuts) > 64:
-            del cuts[:32]
-    for end, closers in reversed(cuts[-8:]):
-        try:
-            return json.loads(region[start:end].rstrip().rstrip(",") + closers)
-        except (ValueError, RecursionError):
-            continue
-    return None
+def _repair(region: str, start: int, error_at: int | None) -> tuple[Any, int]:
+    """Close a truncated JSON value after its last complete element: (value or None, where the
+    search for the next candidate resumes: the end of the valid prefix).
+
+    ``region[start:error_at]`` is a valid JSON prefix (the decoder got that far), so a bracket
+    closing inside it ends a complete element, and closing the brackets still open there gives
+    valid JSON. The brackets are found in one vectorised pass (numpy) over the prefix, strings
+    masked by their unescaped quotes.
+    """
+    chars = np.frombuffer(region[start:error_at].encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    quote = chars == 34
+    backslash = chars == 92
+    if backslash.any():          # a quote after an odd run of backslashes is escaped
+        idx = np.arange(len(chars))
+        last_plain = np.maximum.accumulate(np.where(backslash, -1, idx))
+        run_before = idx - 1 - np.concatenate(([-1], last_plain[:-1]))
+        quote &= run_before % 2 == 0
+    outside = np.cumsum(quote) % 2 == 0
+    opens = ((chars == 91) | (chars == 123)) & outside
+    closes = ((chars == 93) | (chars == 125)) & outside
+    depth = np.cumsum(opens.astype(np.int64) - closes)
+    # The prefix ends where the value closed (the decoder disagreed: garbage) or got too deep.
+    bad = np.flatnonzero((depth <= 0) | (depth > _MAX_DEPTH))
+    stop = int(bad[0]) if len(bad) else len(chars)
+    skip_to = len(region) if error_at is None else error_at
+    close_at = np.flatnonzero(closes[:stop])
+    if len(close_at) == 0:
+        return None, skip_to
+    cut = int(close_at[-1])
+    level = int(depth[cut])                                # brackets still open after the cut
+    open_at = np.flatnonzero(opens[:cut])
+    levels = depth[open_at]
+    # The open bracket of each level still open at the cut is the last one opened at that level.
+    rev_levels = levels[::-1]
+    uniq, first_rev = np.unique(rev_levels, return_index=True)
+    still_open = open_at[len(open_at) - 1 - first_rev[(uniq >= 1) & (uniq <= level)]]
+    closers = "".join(_CLOSER[region[start + int(k)]] for k in still_open[::-1])
+    try:
+        return json.loads(region[start:start + cut + 1] + closers), skip_to
+    except (ValueError, RecursionError):
+        return None, skip_to
 
 
 def _as_second(key: Any) -> int | None:
@@ -333,13 +358,13 @@ def _as_second(key: Any) -> int | None:
 def _number(v: Any) -> float | None:
     t = type(v)
     if t is float or t is int:
-        f = float(v)
-        return f if -_MAX_COORD <= f <= _MAX_COORD else None    # also rejects NaN
+        # Compared before float(): a 309-digit int would overflow it; the comparison rejects NaN.
+        return float(v) if -_MAX_COORD <= v <= _MAX_COORD else None
     if isinstance(v, bool):
         return None
     if isinstance(v, (int, float)):
-        f = float(v)
-    elif isinstance(v, str) and len(v) <= 64:
+        return float(v) if -_MAX_COORD <= v <= _MAX_COORD else None
+    if isinstance(v, str) and len(v) <= 64:
         try:
             f = float(v)
         except ValueError:
@@ -516,9 +541,9 @@ def _tracks(entries: list[tuple[int, str, Any]], scale: tuple[float, float] | No
     for second, label, raw in entries:
         if type(raw) is list and len(raw) == 4 and type(raw[0]) in _NUM and type(raw[1]) in _NUM \
                 and type(raw[2]) in _NUM and type(raw[3]) in _NUM:
-            x1, y1, x2, y2 = float(raw[0]), float(raw[1]), float(raw[2]), float(raw[3])
+            x1, y1, x2, y2 = raw                       # range checked before float(): huge ints
             if -_MAX_COORD <= x1 <= x2 <= _MAX_COORD and -_MAX_COORD <= y1 <= y2 <= _MAX_COORD:
-                box = (x1, y1, x2, y2)                 # the common case, validated inline
+                box = (float(x1), float(y1), float(x2), float(y2))   # the common case, validated inline
             else:
                 box = _as_box(raw)
         else:
