@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+MAX_MESSAGE_CHARS = 2000
+
 
 class ErrorInfo(BaseModel):
     """The ``error`` member of a failed envelope."""
@@ -30,6 +32,8 @@ class ServeError(Exception):
     type: str = "internal"
 
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        if len(message) > MAX_MESSAGE_CHARS:  # an error never grows with the request that caused it
+            message = message[:MAX_MESSAGE_CHARS] + " ... (message cut)"
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
@@ -64,6 +68,10 @@ class NotReady(ServeError):
 
 class TooLarge(ServeError):
     status, type = 413, "too_large"
+
+
+class QuotaExceeded(ServeError):
+    status, type = 413, "quota_exceeded"
 
 
 class UnsupportedMediaType(ServeError):
@@ -104,7 +112,7 @@ class Internal(ServeError):
 
 ERROR_CLASSES: dict[str, type[ServeError]] = {
     cls.type: cls
-    for cls in (BadRequest, Unauthorized, Forbidden, NotFound, UnknownTool, NotReady, TooLarge,
+    for cls in (BadRequest, Unauthorized, Forbidden, NotFound, UnknownTool, NotReady, TooLarge, QuotaExceeded,
                 UnsupportedMediaType, InvalidVideo, InvalidQuery, TooManyRequests, Cancelled,
                 Interrupted, Timeout, BadGateway, Internal)
 }

@@ -1,4 +1,4 @@
-"""Jobs and their results in SQLite, so that a restart (or a crash) loses nothing.
+"""Jobs, their results and the uploads' owners in SQLite, so that a restart (or a crash) loses nothing.
 
 Every state change is committed before the call returns (WAL journal: a killed process keeps all
 committed rows). When the server starts again, :meth:`JobStore.mark_interrupted` turns every job
@@ -10,6 +10,11 @@ that was queued or running into ``interrupted``: reported as such and resumable,
 >>> store.update(row.id, state="running", attempts=1)
 >>> store.mark_interrupted() == [row.id], store.get(row.id).state
 (True, 'interrupted')
+>>> row.id in store.get(row.id).error.message
+True
+>>> store.add_upload("ab" * 16, client="alice", size=1000)
+>>> store.get_upload("ab" * 16).client, store.client_upload_bytes("alice"), store.client_upload_bytes("bob")
+('alice', 1000, 0)
 >>> store.close()
 """
 
@@ -26,7 +31,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from serving.errors import ErrorInfo
-from serving.schemas import JobState, JobView, Progress, ToolName
+from serving.schemas import JobState, JobView, Progress, ToolName, UploadSummary
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -47,6 +52,15 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at);
+CREATE INDEX IF NOT EXISTS jobs_client ON jobs(client);
+CREATE TABLE IF NOT EXISTS uploads (
+    id TEXT PRIMARY KEY,
+    client TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    used_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS uploads_client ON uploads(client);
 """
 
 _COLUMNS = ("id", "tool", "args", "client", "state", "stage", "fraction", "message", "created_at",
@@ -88,6 +102,20 @@ class JobRow(BaseModel):
             created_at=self.created_at, started_at=self.started_at, finished_at=self.finished_at,
             attempts=self.attempts, error=self.error,
         )
+
+
+class UploadRow(BaseModel):
+    """One stored upload: who owns it, its size, and when a job last used it."""
+
+    id: str
+    client: str
+    size: int
+    created_at: datetime
+    used_at: datetime
+
+    def view(self) -> UploadSummary:
+        return UploadSummary(id=self.id, video=f"upload:{self.id}", size=self.size, created_at=self.created_at,
+                             used_at=self.used_at)
 
 
 def _encode(name: str, value: Any) -> Any:
@@ -148,29 +176,96 @@ class JobStore:
             row = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return _decode(row) if row else None
 
-    def list(self, state: JobState | None = None, limit: int = 100) -> list[JobRow]:
-        """Most recent jobs first, optionally only those in ``state``."""
+    def list(self, state: JobState | None = None, limit: int = 100, client: str | None = None) -> list[JobRow]:
+        """Most recent jobs first, optionally only those in ``state`` and only those of ``client``."""
         query = f"SELECT {', '.join(_COLUMNS)} FROM jobs"
-        params: list[Any] = []
+        where, params = [], []
         if state is not None:
-            query += " WHERE state = ?"
+            where.append("state = ?")
             params.append(state)
+        if client is not None:
+            where.append("client = ?")
+            params.append(client)
+        if where:
+            query += " WHERE " + " AND ".join(where)
         query += " ORDER BY created_at DESC LIMIT ?"
         params.append(limit)
         with self._lock:
             rows = self._db.execute(query, params).fetchall()
         return [_decode(r) for r in rows]
 
+    def delete(self, job_id: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    def finished_before(self, before: datetime) -> list[str]:
+        """Ids of finished jobs that ended before ``before`` (oldest first)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id FROM jobs WHERE state NOT IN ('queued', 'running') AND finished_at IS NOT NULL "
+                "AND finished_at < ? ORDER BY finished_at", (before.isoformat(),)).fetchall()
+        return [r[0] for r in rows]
+
     def mark_interrupted(self) -> list[str]:
         """Report every job left queued or running by a previous process as ``interrupted``."""
-        message = "the server stopped before this job finished; resume it with POST /jobs/{id}/resume"
-        error = ErrorInfo(type="interrupted", message=message).model_dump_json()
         now = utcnow().isoformat()
         with self._lock:
             ids = [r[0] for r in self._db.execute("SELECT id FROM jobs WHERE state IN ('queued', 'running')")]
-            self._db.execute(
-                "UPDATE jobs SET state = 'interrupted', error = ?, finished_at = ?, message = ? "
-                "WHERE state IN ('queued', 'running')",
-                (error, now, "interrupted by a server stop"),
-            )
+            for job_id in ids:
+                message = f"the server stopped before this job finished; resume it with POST /jobs/{job_id}/resume"
+                self._db.execute(
+                    "UPDATE jobs SET state = 'interrupted', error = ?, finished_at = ?, message = ? WHERE id = ?",
+                    (ErrorInfo(type="interrupted", message=message).model_dump_json(), now,
+                     "interrupted by a server stop", job_id),
+                )
         return ids
+
+    # -- uploads ---------------------------------------------------------------------------------
+    def add_upload(self, upload_id: str, client: str, size: int) -> None:
+        now = utcnow().isoformat()
+        with self._lock:
+            self._db.execute("INSERT INTO uploads (id, client, size, created_at, used_at) VALUES (?, ?, ?, ?, ?)",
+                             (upload_id, client, size, now, now))
+
+    def get_upload(self, upload_id: str) -> UploadRow | None:
+        with self._lock:
+            row = self._db.execute("SELECT id, client, size, created_at, used_at FROM uploads WHERE id = ?",
+                                   (upload_id,)).fetchone()
+        return UploadRow.model_validate(dict(zip(("id", "client", "size", "created_at", "used_at"), row))) if row else None
+
+    def list_uploads(self, client: str | None) -> list[UploadRow]:
+        """Uploads of ``client`` (None: everyone's), newest first."""
+        query = "SELECT id, client, size, created_at, used_at FROM uploads"
+        params: list[Any] = []
+        if client is not None:
+            query += " WHERE client = ?"
+            params.append(client)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY created_at DESC", params).fetchall()
+        return [UploadRow.model_validate(dict(zip(("id", "client", "size", "created_at", "used_at"), r))) for r in rows]
+
+    def upload_ids(self) -> set[str]:
+        with self._lock:
+            return {r[0] for r in self._db.execute("SELECT id FROM uploads")}
+
+    def touch_upload(self, upload_id: str) -> None:
+        """Record that a job used the upload now (expiry counts from the last use)."""
+        with self._lock:
+            self._db.execute("UPDATE uploads SET used_at = ? WHERE id = ?", (utcnow().isoformat(), upload_id))
+
+    def delete_upload(self, upload_id: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM uploads WHERE id = ?", (upload_id,))
+
+    def client_upload_bytes(self, client: str) -> int:
+        """What ``client``'s uploads take on disk, in bytes."""
+        with self._lock:
+            (total,) = self._db.execute("SELECT COALESCE(SUM(size), 0) FROM uploads WHERE client = ?",
+                                        (client,)).fetchone()
+        return int(total)
+
+    def uploads_unused_since(self, before: datetime) -> list[str]:
+        """Ids of uploads no job has used since ``before``."""
+        with self._lock:
+            rows = self._db.execute("SELECT id FROM uploads WHERE used_at < ?", (before.isoformat(),)).fetchall()
+        return [r[0] for r in rows]

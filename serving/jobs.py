@@ -41,7 +41,8 @@ from pydantic import BaseModel
 
 from serving import errors
 from serving.job_store import JobRow, JobStore, utcnow
-from serving.schemas import FINISHED_STATES, Progress, ToolName
+from serving.schemas import FINISHED_STATES, JobState, Progress, ToolName
+from serving.security import Client
 from serving.settings import Limits
 
 log = logging.getLogger("stag.serve.jobs")
@@ -113,31 +114,52 @@ class JobManager:
             self._enqueue(row.id, client)
         return row
 
-    def resumable(self, job_id: str) -> JobRow:
-        """The job if it may be resumed; ``NotReady`` (409) otherwise."""
-        row = self.get(job_id)
+    def resumable(self, job_id: str, client: Client | None = None) -> JobRow:
+        """The job if ``client`` may resume it; 404 (not theirs) or ``NotReady`` (409) otherwise."""
+        row = self.get(job_id, client)
         if row.state not in RESUMABLE_STATES:
             raise errors.NotReady(f"job {job_id} is {row.state}; only interrupted, cancelled or failed jobs resume")
         return row
 
-    def resume(self, job_id: str, client: str) -> JobRow:
-        """Run an interrupted, cancelled or failed job again under the same id."""
+    def resume(self, job_id: str, client: Client | None = None) -> JobRow:
+        """Run an interrupted, cancelled or failed job again under the same id (it stays its owner's)."""
         with self._lock:
-            self.resumable(job_id)
+            row = self.resumable(job_id, client)
             if job_id in self._live:
                 raise errors.NotReady(f"job {job_id} is still stopping; retry in a moment", retry_after=1)
-            self._admit(client)
+            self._admit(row.client)
             self.store.update(job_id, state="queued", stage="queued", fraction=0.0, message="resumed",
-                              error=None, finished_at=None, client=client)
-            self._enqueue(job_id, client)
+                              error=None, finished_at=None)
+            self._enqueue(job_id, row.client)
         return self.get(job_id)
 
     # -- queries and control ---------------------------------------------------------------------
-    def get(self, job_id: str) -> JobRow:
+    def get(self, job_id: str, client: Client | None = None) -> JobRow:
+        """The job; 404 if there is none or it belongs to another client than ``client`` (None: anyone)."""
         row = self.store.get(job_id)
-        if row is None:
-            raise errors.NotFound(f"no job with id {job_id!r}; list jobs with GET /jobs")
+        if row is None or (client is not None and not client.may_see(row.client)):
+            raise errors.NotFound(f"no job with id {job_id!r}; list your jobs with GET /jobs")
         return row
+
+    def list(self, client: Client, state: JobState | None = None, limit: int = 50) -> list[JobRow]:
+        """``client``'s most recent jobs (every client's for an admin)."""
+        return self.store.list(state, limit, client=None if client.admin else client.name)
+
+    def delete(self, job_id: str, client: Client) -> JobRow:
+        """Forget a finished job and its result; 409 while it is queued or running."""
+        with self._lock:
+            row = self.get(job_id, client)
+            if job_id in self._live:
+                raise errors.NotReady(f"job {job_id} is {row.state}; cancel it with POST /jobs/{job_id}/cancel "
+                                      "before deleting it", retry_after=1)
+            self.store.delete(job_id)
+        return row
+
+    def live_videos(self) -> set[str]:
+        """The video references of jobs queued or running now (their uploads must stay)."""
+        with self._lock:
+            ids = list(self._live)
+        return {str(row.args.get("video")) for row in map(self.store.get, ids) if row is not None}
 
     def future(self, job_id: str) -> Future[None] | None:
         """Done when the job's outcome is committed; None if it is not queued or running here."""
@@ -155,17 +177,30 @@ class JobManager:
                 pass
         return self.get(job_id)
 
-    def cancel(self, job_id: str) -> JobRow:
-        """Ask a queued or running job to stop (a finished job is returned as it is)."""
-        row = self.get(job_id)
+    def cancel(self, job_id: str, client: Client | None = None) -> JobRow:
+        """Ask a queued or running job to stop (a finished job is returned as it is).
+
+        A job still waiting for a worker is taken off the queue at once, so it stops counting
+        against its client's limit now, not when a worker would have reached it.
+        """
+        row = self.get(job_id, client)
         with self._lock:
             live = self._live.get(job_id)
             if live is not None:
                 live.reason = "cancelled"
                 live.cancel.set()
-                if row.state == "queued":  # not started: say so now, the worker will skip it
+                if live.future is not None and live.future.cancel():  # never started: release it now
                     self.store.update(job_id, finished_at=utcnow(), **self._stopped(job_id, live))
+                    self._release(job_id, live)
         return self.get(job_id) if row.state not in FINISHED_STATES else row
+
+    def _release(self, job_id: str, live: _Live) -> None:
+        """Forget a live job and free its client's slot (call with the lock held)."""
+        if self._live.get(job_id) is live:
+            del self._live[job_id]
+        self._active[live.client] -= 1
+        if self._active[live.client] <= 0:
+            del self._active[live.client]
 
     def active_count(self) -> int:
         with self._lock:
@@ -204,11 +239,7 @@ class JobManager:
             with self._lock:  # the outcome and the end of the live entry are seen together
                 if outcome:
                     self.store.update(job_id, finished_at=utcnow(), **outcome)
-                if self._live.get(job_id) is live:
-                    del self._live[job_id]
-                self._active[live.client] -= 1
-                if self._active[live.client] <= 0:
-                    del self._active[live.client]
+                self._release(job_id, live)
 
     def _run_once(self, job_id: str, live: _Live) -> dict[str, Any]:
         """Run the job; the columns that record its outcome."""

@@ -1,8 +1,8 @@
 """How much one request and one client may take: body sizes (413) and concurrent uploads (429).
 
 :class:`BodyLimit` is ASGI middleware: a body whose Content-Length is over the limit is refused
-before it is read, and a body that grows past it while streaming is cut off, both with a 413 in
-OpenClaw's envelope. Uploads have their own (larger) limit, enforced where they are written.
+before it is read, a body that grows past it while streaming (chunked) is cut off, and JSON nested
+deeper than :data:`MAX_JSON_DEPTH` is refused, all with a 413 in OpenClaw's envelope. Uploads have their own (larger) limit, enforced where they are written.
 :class:`ClientSlots` counts what each client has in flight; jobs are counted by the job queue.
 
 >>> slots = ClientSlots(limit=1, what="uploads")
@@ -16,13 +16,20 @@ serving.errors.TooManyRequests: this client already has 1 uploads in progress (l
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serving import errors
+
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_OPEN = np.frombuffer(b"[{", dtype=np.uint8)
+_CLOSE = np.frombuffer(b"]}", dtype=np.uint8)
 
 
 class ClientSlots:
@@ -49,10 +56,6 @@ class ClientSlots:
                 del self._held[client]
 
 
-class BodyTooLarge(errors.TooLarge):
-    """Raised from ``receive`` when a streamed body passes the limit (rendered as 413)."""
-
-
 def error_response_body(err: errors.ServeError) -> bytes:
     """OpenClaw's failed envelope as JSON bytes."""
     return json.dumps({"ok": False, "error": err.info().model_dump()}).encode()
@@ -70,13 +73,34 @@ async def send_error(send: Send, err: errors.ServeError, headers: list[tuple[byt
     await send({"type": "http.response.body", "body": body})
 
 
-class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes (``exempt`` paths enforce their own limit)."""
+def json_depth(body: bytes) -> int:
+    """How deeply the arrays and objects of a JSON text nest (brackets inside strings do not count).
 
-    def __init__(self, app: ASGIApp, limit: int, exempt: frozenset[str] = frozenset()) -> None:
+    >>> json_depth(b'{"a": [1, {"b": "[[["}]}'), json_depth(b"[" * 100000)
+    (3, 100000)
+    """
+    if body.count(b"[") + body.count(b"{") <= 1:
+        return body.count(b"[") + body.count(b"{")
+    bare = _JSON_STRING.sub(b'""', body)
+    codes = np.frombuffer(bare, dtype=np.uint8)
+    steps = np.isin(codes, _OPEN).astype(np.int32) - np.isin(codes, _CLOSE).astype(np.int32)
+    return int(np.cumsum(steps).max(initial=0))
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes, or JSON nested deeper than ``max_depth``, with 413.
+
+    The body (at most ``limit`` bytes) is read before the app sees it, so the answer is the same
+    whether the client announced its length or sent it chunked. ``exempt`` paths (uploads) stream
+    and enforce their own limit.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, exempt: frozenset[str] = frozenset(),
+                 max_depth: int = MAX_JSON_DEPTH) -> None:
         self.app = app
         self.limit = limit
         self.exempt = exempt
+        self.max_depth = max_depth
 
     def _error(self) -> errors.TooLarge:
         return errors.TooLarge(
@@ -92,26 +116,35 @@ class BodyLimit:
             if name == b"content-length" and value.isdigit() and int(value) > self.limit:
                 await send_error(send, self._error())
                 return
+        chunks: list[bytes] = []
         seen = 0
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise BodyTooLarge(self._error().message)
-            return message
+            if message["type"] != "http.request":  # the client left: let the app see it
+                await self.app(scope, _replay([message], receive), send)
+                return
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.limit:
+                await send_error(send, self._error())
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        depth = json_depth(body)
+        if depth > self.max_depth:
+            await send_error(send, errors.TooLarge(
+                f"the request JSON nests {depth} levels deep; at most {self.max_depth} are accepted"))
+            return
+        await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge as exc:
-            if not started:
-                await send_error(send, exc)
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """A ``receive`` that gives ``messages`` first, then whatever the client sends next."""
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replayed

@@ -79,6 +79,7 @@ def start_local_server(
     log_file.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.pop("STAG_TOKEN", None)
+    env.pop("STAG_ADMIN_TOKEN", None)
     if token:
         env["STAG_TOKEN"] = token
     cmd = [sys.executable, "-m", "agent.cli", "serve", "--host", host, "--port", "0", *args]

@@ -4,7 +4,8 @@ A request names a video by a path inside a media root or by ``upload:<id>``; not
 request ever becomes a path. Paths are checked before the file system is touched (no ``..``, no
 absolute path outside the roots, no NUL byte) and again after resolving symbolic links (no link
 may lead out of the roots), so a file outside the roots is refused the same way whether it exists
-or not. Uploads are stored under random ids chosen by the server.
+or not. Uploads are stored under random ids chosen by the server; an upload is written to a
+hidden ``.part`` file first, and ``.part`` files a crashed server left behind are removed at start.
 
 >>> import tempfile, pathlib
 >>> root = pathlib.Path(tempfile.mkdtemp()); (root / "clip.mp4").write_bytes(b"...")
@@ -29,7 +30,7 @@ from serving import errors
 
 UPLOAD_PREFIX = "upload:"
 _UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
-_SUFFIX = ".video"
+UPLOAD_SUFFIX = ".video"
 
 
 def is_url(ref: str) -> bool:
@@ -55,6 +56,15 @@ class MediaLibrary:
         self.roots = [Path(r).resolve() for r in roots]
         upload_dir.mkdir(parents=True, exist_ok=True)
         self.upload_dir = upload_dir.resolve()
+        self.removed_parts = self._remove_parts()
+
+    def _remove_parts(self) -> int:
+        """Delete unfinished uploads (``.part`` files) an earlier process left; how many there were."""
+        removed = 0
+        for part in self.upload_dir.glob(".*.part"):
+            part.unlink(missing_ok=True)
+            removed += 1
+        return removed
 
     def resolve(self, ref: str) -> Path:
         """The file a reference names; :class:`serving.errors.ServeError` (403/404/400) otherwise."""
@@ -101,7 +111,7 @@ class MediaLibrary:
         """The stored file of an upload id (ids are 32 hex digits chosen by the server)."""
         if not _UPLOAD_ID.fullmatch(upload_id):
             raise errors.BadRequest(f"{upload_id[:64]!r} is not an upload id (32 hex digits from POST /uploads)")
-        path = self.upload_dir / f"{upload_id}{_SUFFIX}"
+        path = self.upload_dir / f"{upload_id}{UPLOAD_SUFFIX}"
         if not path.is_file():
             raise errors.NotFound(f"no upload with id {upload_id}; upload the video again with POST /uploads")
         return path
@@ -129,7 +139,7 @@ class UploadWriter:
         self.what = what
         self.size = 0
         self.part = folder / f".{self.id}.part"
-        self.path = folder / f"{self.id}{_SUFFIX}"
+        self.path = folder / f"{self.id}{UPLOAD_SUFFIX}"
         self._file = self.part.open("wb")
 
     def check_declared(self, declared: int | None) -> None:

@@ -202,3 +202,28 @@ class UploadView(BaseModel):
     video: str = Field(description="'upload:<id>', the value for a tool's video argument")
     size: int = Field(description="bytes")
     info: VideoInfo
+
+
+class UploadSummary(BaseModel):
+    """One of a client's stored uploads."""
+
+    id: str
+    video: str = Field(description="'upload:<id>', the value for a tool's video argument")
+    size: int = Field(description="bytes")
+    created_at: datetime
+    used_at: datetime = Field(description="when a job last used it; unused uploads expire")
+
+
+class UploadInfo(BaseModel):
+    """A client's uploads and disk quota."""
+
+    uploads: list[UploadSummary]
+    used_bytes: int = Field(description="what this client's uploads take")
+    quota_bytes: int = Field(description="this client's disk quota")
+
+
+class Deleted(BaseModel):
+    """What a DELETE removed."""
+
+    id: str
+    deleted: Literal[True] = True

@@ -6,7 +6,7 @@ and hands the pieces it needs to each module.
 >>> s = ServeSettings(media_roots=["/srv/videos"], db="/var/lib/stag/jobs.sqlite3")
 >>> s.requires_token, s.upload_dir.name, s.limits.max_active_per_client
 (False, 'uploads', 4)
->>> ServeSettings(host="0.0.0.0", token="x" * 32).requires_token
+>>> ServeSettings(host="0.0.0.0", tokens={"x" * 32: "alice"}).requires_token
 True
 """
 
@@ -42,6 +42,21 @@ class Limits(BaseModel):
     job_timeout_s: float = Field(default=3600.0, gt=0, description="a job running longer is stopped")
     url_timeout_s: float = Field(default=60.0, gt=0, description="fetching one video URL")
     upload_idle_timeout_s: float = Field(default=30.0, gt=0, description="an upload sending nothing this long is dropped")
+    max_client_bytes: int = Field(default=4 * 1024 * MiB, gt=0, description="disk quota of one client's uploads")
+    upload_ttl_s: float = Field(default=24 * 3600.0, gt=0, description="an upload unused this long is deleted")
+    result_ttl_s: float = Field(default=7 * 24 * 3600.0, gt=0,
+                                description="a finished job (and its result) older than this is deleted")
+    sweep_interval_s: float = Field(default=60.0, gt=0, description="how often expired uploads and jobs are swept")
+    max_mcp_sessions_per_client: int = Field(default=8, ge=1, description="open MCP sessions of one client")
+    max_mcp_sessions: int = Field(default=256, ge=1, description="open MCP sessions, all clients")
+    mcp_session_idle_s: float = Field(default=120.0, gt=0, description="an MCP session idle this long is closed")
+
+
+def _strong(token: str) -> str:
+    if len(token) < 16 or token != token.strip():
+        raise ValueError("a bearer token must be at least 16 characters without surrounding spaces (e.g. "
+                         "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+    return token
 
 
 class ServeSettings(BaseModel):
@@ -51,7 +66,10 @@ class ServeSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8765, ge=0, le=65535)
-    token: str | None = Field(default=None, description="bearer token; required when host is not loopback")
+    tokens: dict[str, str] = Field(
+        default_factory=dict, description="bearer token -> client name; required when host is not loopback"
+    )
+    admin_token: str | None = Field(default=None, description="a bearer token that sees every client's work")
     media_roots: list[Path] = Field(default_factory=list, description="folders videos may be read from")
     allow_url_hosts: list[str] = Field(
         default_factory=list, description="hosts videos may be fetched from (empty: URLs refused)"
@@ -66,21 +84,35 @@ class ServeSettings(BaseModel):
     def _lower_hosts(cls, hosts: list[str]) -> list[str]:
         return sorted({h.strip().lower() for h in hosts if h.strip()})
 
-    @field_validator("token")
+    @field_validator("tokens")
     @classmethod
-    def _strong_token(cls, token: str | None) -> str | None:
-        if token is not None and len(token) < 16:
-            raise ValueError("the bearer token must be at least 16 characters (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
-        return token
+    def _strong_tokens(cls, tokens: dict[str, str]) -> dict[str, str]:
+        for token, name in tokens.items():
+            _strong(token)
+            if not name.strip() or len(name) > 100:
+                raise ValueError(f"client names are 1-100 characters, got {name[:120]!r}")
+        return {token: name.strip() for token, name in tokens.items()}
+
+    @field_validator("admin_token")
+    @classmethod
+    def _strong_admin(cls, token: str | None) -> str | None:
+        return None if token is None else _strong(token)
 
     @model_validator(mode="after")
     def _token_off_loopback(self) -> ServeSettings:
-        if self.requires_token and not self.token:
+        if self.admin_token is not None and self.admin_token in self.tokens:
+            raise ValueError("the admin token must differ from every client token")
+        if self.requires_token and not self.tokens and not self.admin_token:
             raise ValueError(
                 f"binding {self.host!r} exposes the endpoint beyond this machine: give a bearer token "
                 "with --token (or STAG_TOKEN), or bind 127.0.0.1"
             )
         return self
+
+    @property
+    def auth_on(self) -> bool:
+        """Whether requests must carry a bearer token (any token or an admin token is configured)."""
+        return bool(self.tokens) or self.admin_token is not None
 
     @property
     def requires_token(self) -> bool:

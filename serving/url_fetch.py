@@ -18,6 +18,7 @@ serving.errors.Forbidden: host '10.0.0.1' is not on this server's URL allow-list
 from __future__ import annotations
 
 import asyncio
+import ssl
 from pathlib import Path
 
 import httpx
@@ -87,6 +88,28 @@ async def fetch_video(url: str, policy: UrlPolicy, media: MediaLibrary) -> Path:
         raise
 
 
+def fetch_failure(target: httpx.URL, exc: BaseException) -> str:
+    """Why a fetch failed, in words: never an empty reason; a failed TLS handshake says so.
+
+    >>> import ssl
+    >>> err = httpx.ConnectError("")
+    >>> err.__cause__ = ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number")
+    >>> fetch_failure(httpx.URL("https://media.example.org/a.mp4"), err)[:75]
+    'the TLS handshake with media.example.org failed ([SSL: WRONG_VERSION_NUMBER'
+    """
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(chain) < 8:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    detail = next((str(e).strip() for e in chain if str(e).strip()), "") or "no details"
+    if any(isinstance(e, ssl.SSLError) for e in chain) or "SSL" in detail:
+        ssl_detail = next((str(e).strip() for e in chain if isinstance(e, ssl.SSLError) and str(e).strip()), detail)
+        return (f"the TLS handshake with {target.host} failed ({ssl_detail[:200]}); if the host serves only "
+                "http, use an http:// URL, or upload the file")
+    return f"fetching the URL failed ({type(exc).__name__}: {detail[:300]}); check the link or upload the file"
+
+
 async def _download(target: httpx.URL, policy: UrlPolicy, writer) -> None:
     async with httpx.AsyncClient(follow_redirects=False, timeout=policy.timeout_s, trust_env=False) as client:
         for _ in range(MAX_REDIRECTS + 1):
@@ -107,5 +130,5 @@ async def _download(target: httpx.URL, policy: UrlPolicy, writer) -> None:
                         writer.write(chunk)
                     return
             except httpx.HTTPError as exc:
-                raise errors.BadGateway(f"fetching the URL failed ({type(exc).__name__}: {exc})") from exc
+                raise errors.BadGateway(fetch_failure(target, exc)) from exc
         raise errors.BadGateway(f"the URL redirected more than {MAX_REDIRECTS} times")

@@ -134,8 +134,13 @@ def test_a_token_is_required_off_loopback() -> None:
     with pytest.raises(ValidationError, match="give a bearer token"):
         ServeSettings(host="0.0.0.0")
     with pytest.raises(ValidationError, match="at least 16 characters"):
-        ServeSettings(host="0.0.0.0", token="short")
-    assert ServeSettings(host="0.0.0.0", token="x" * 32).requires_token
+        ServeSettings(host="0.0.0.0", tokens={"short": "alice"})
+    with pytest.raises(ValidationError, match="at least 16 characters"):
+        ServeSettings(host="0.0.0.0", admin_token="short")
+    with pytest.raises(ValidationError, match="must differ"):
+        ServeSettings(tokens={"x" * 32: "alice"}, admin_token="x" * 32)
+    assert ServeSettings(host="0.0.0.0", tokens={"x" * 32: "alice"}).requires_token
+    assert ServeSettings(host="0.0.0.0", admin_token="y" * 32).auth_on
 
 
 def test_serve_refuses_to_start_exposed_without_a_token(capsys: pytest.CaptureFixture[str], tmp_path: Path,
@@ -264,12 +269,12 @@ def test_cancel_timeout_crash_resume_and_shutdown(tmp_path: Path) -> None:
     assert row.state == "cancelled" and "resume" in row.error.message
 
     release.set()
-    resumed = jobs.resume(cancelled.id, "c1")
+    resumed = jobs.resume(cancelled.id)
     assert resumed.state in {"queued", "running", "succeeded"}
     again = jobs.wait(cancelled.id, timeout=5)
     assert again.state == "succeeded" and again.attempts == 2 and again.error is None
     with pytest.raises(errors.NotReady, match="only interrupted, cancelled or failed"):
-        jobs.resume(cancelled.id, "c1")
+        jobs.resume(cancelled.id)
     with pytest.raises(errors.NotFound):
         jobs.get("0" * 32)
     jobs.shutdown()
@@ -283,16 +288,18 @@ def test_cancel_timeout_crash_resume_and_shutdown(tmp_path: Path) -> None:
     broken.shutdown()
 
     gate = threading.Event()
-    single = _manager(tmp_path / "q", _blocking(gate), workers=1)
+    single = _manager(tmp_path / "q", _blocking(gate), workers=1, max_active_per_client=2)
     busy = single.submit("track_objects", {"target": "first"}, "c")
     waiting = single.submit("track_objects", {"target": "second"}, "c")
     assert single.cancel(waiting.id).state == "cancelled", "a queued job is cancelled at once"
-    with pytest.raises(errors.NotReady, match="still stopping"):
-        single.resume(waiting.id, "c")
+    third = single.submit("track_objects", {"target": "third"}, "c")  # the cancelled one's slot is free now
+    with pytest.raises(errors.TooManyRequests, match="limit 2"):
+        single.resume(waiting.id)
     gate.set()
     assert single.wait(busy.id, timeout=5).state == "succeeded"
+    assert single.wait(third.id, timeout=5).state == "succeeded"
     assert single.wait(waiting.id, timeout=5).state == "cancelled"
-    single.resume(waiting.id, "c")
+    single.resume(waiting.id)
     resumed = single.wait(waiting.id, timeout=5)
     assert resumed.state == "succeeded" and resumed.attempts == 1, "it never ran before"
     single.shutdown()
