@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--thread", metavar="ID", help="resumable run id (with --checkpoint)")
     p.add_argument("--checkpoint", metavar="FILE", help="SQLite checkpoint file for --thread")
     p.add_argument("--cache", metavar="DIR", help="cache what the tools saw here (later queries on the video reuse it)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bar (nothing on stderr unless an error)")
     return p
 
 
@@ -59,6 +59,24 @@ def _table(result) -> str:
     for r in result.referents:
         lines.append(f"{r.id:>4}  {r.label:<10} {r.interval[0]:>5} {r.interval[1]:>5}  {len(r.boxes):>5}  {r.score:>5.2f}")
     return "\n".join(lines)
+
+
+def _validate(video: str, query: str, detector: str | None) -> str | None:
+    """What is wrong with the request, checked cheaply (no model, no video decoding), or None."""
+    from pathlib import Path
+
+    from tools.runtime import check_detector_spec
+
+    if not query.strip():
+        return "the query is empty; type what to find, e.g. \"the person running\""
+    if not Path(video).is_file():
+        return f"video file not found: {video}"
+    if detector is not None:
+        try:
+            check_detector_spec(detector)
+        except (ValueError, FileNotFoundError) as exc:
+            return str(exc)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,6 +108,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.planner == "model" and not (args.base_url and args.model):
         print("stag ground: --planner model needs --base-url and --model", file=sys.stderr)
         return 2
+    problem = _validate(video, query, args.detector)
+    if problem:  # checked before anything heavy is imported or loaded
+        print(f"stag ground: {problem}", file=sys.stderr)
+        return 2
+
+    bar = None
+    if not args.quiet:  # shown at once, before the agent and the models load
+        from tqdm import tqdm
+
+        bar = tqdm(total=100, file=sys.stderr, unit="%", bar_format="{desc:<28.28}|{bar}| {n:.0f}% [{elapsed}]")
+        bar.set_description_str("loading")
+        bar.refresh()
 
     from pydantic import ValidationError
 
@@ -101,14 +131,10 @@ def main(argv: list[str] | None = None) -> int:
                               sample_fps=args.fps, thread_id=args.thread, checkpoint=args.checkpoint,
                               cache_dir=args.cache, **({"detector": args.detector} if args.detector else {}))
     except ValidationError as exc:
+        if bar is not None:
+            bar.close()
         print(f"stag ground: bad option: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}", file=sys.stderr)
         return 2
-
-    bar = None
-    if not args.quiet:
-        from tqdm import tqdm
-
-        bar = tqdm(total=100, file=sys.stderr, unit="%", bar_format="{desc:<28.28}|{bar}| {n:.0f}% [{elapsed}]")
 
     def on_progress(ev) -> None:
         if bar is not None:

@@ -32,7 +32,7 @@ import numpy as np
 import supervision as sv
 
 from tools.assets import asset_path
-from tools.runtime import BACKENDS
+from tools.runtime import BACKENDS, DETECTOR_SPECS, check_detector_spec
 
 PERSON_ALIASES = ("normal", "fall", "person", "people", "pedestrian", "human")
 """Class names that mean "person" in a checkpoint's own vocabulary (the bundled person model uses Normal/Fall)."""
@@ -450,9 +450,6 @@ class CombinedDetector:
         return out
 
 
-DETECTOR_SPECS = ("coco", "person", "coco+person")
-"""Names :func:`load_detector` understands besides a ``.pt`` path."""
-
 DEFAULT_DETECTOR = "coco+person"
 """Chosen by ``bench/tools_box_quality.py``: on hand-boxed people of the real film the person
 checkpoint's boxes reach 0.79-0.94 mean IoU for people 70-250 px tall where YOLOv3-tiny reaches
@@ -523,9 +520,8 @@ def load_detector(
             return person
         others = DarknetDetector(conf=conf, classes=classes, device=device, input_size=input_size or 416)
         return CombinedDetector(person, others) if person is not None else others
-    if spec.endswith(".pt") or Path(spec).suffix:
-        return UltralyticsDetector(spec, conf=conf, classes=classes, device=device, input_size=input_size or 640)
-    raise ValueError(f"unknown detector {spec!r}: use one of {DETECTOR_SPECS} or a path to a .pt file")
+    check_detector_spec(spec)
+    return UltralyticsDetector(spec, conf=conf, classes=classes, device=device, input_size=input_size or 640)
 
 
 def agreement(reference: Sequence[sv.Detections], other: Sequence[sv.Detections], min_iou: float = 0.5) -> dict[str, float]:

@@ -30,6 +30,32 @@ BACKENDS = ("auto", "openvino", "torch")
 """``auto``: OpenVINO on CPU, PyTorch (ultralytics) on CUDA; ``torch`` forces PyTorch everywhere."""
 
 
+DETECTOR_SPECS = ("coco", "person", "coco+person")
+"""Detector names :func:`tools.detect.load_detector` understands besides a ``.pt`` path."""
+
+
+def check_detector_spec(spec: str) -> str:
+    """Return ``spec`` if it names a detector, else raise ``ValueError`` (cheap: loads nothing).
+
+    >>> check_detector_spec("coco")
+    'coco'
+    >>> check_detector_spec("yolo9000")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown detector 'yolo9000': use one of ('coco', 'person', 'coco+person') or a path to a .pt file
+    """
+    if spec in DETECTOR_SPECS:
+        return spec
+    if Path(spec).suffix:  # a checkpoint path (.pt, or anything ultralytics loads)
+        if not Path(spec).is_file():
+            raise FileNotFoundError(
+                f"detector weights not found: {spec}. Give the path of an ultralytics .pt file, "
+                f"or one of {DETECTOR_SPECS} (bundled, offline)"
+            )
+        return spec
+    raise ValueError(f"unknown detector {spec!r}: use one of {DETECTOR_SPECS} or a path to a .pt file")
+
+
 class ExportError(RuntimeError):
     """A detector could not be exported (the message says why and what to do)."""
 
