@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from tools.assets import asset_path
-from tools.schemas import REGISTRY, ToolContext, call_tool, mcp_tools, openai_tools, read_image
+from tools.schemas import REGISTRY, ToolContext, call_tool, openai_tools, read_image
 
 NAMES = ["probe_video", "sample_frames", "detect", "track", "smooth", "render_marks", "crop", "contact_sheet"]
 
@@ -38,16 +38,15 @@ def _png(ref: str) -> np.ndarray:
 
 
 def test_specs_are_derived_from_the_models() -> None:
-    oa, mcp = openai_tools(), mcp_tools()
-    assert [t["function"]["name"] for t in oa] == NAMES == [t["name"] for t in mcp] == list(REGISTRY)
-    for o, m in zip(oa, mcp):
-        spec = REGISTRY[m["name"]]
+    oa = openai_tools()
+    assert [t["function"]["name"] for t in oa] == NAMES == list(REGISTRY)
+    for o in oa:
+        spec = REGISTRY[o["function"]["name"]]
         assert o["type"] == "function"
-        assert o["function"]["parameters"] == m["inputSchema"] == spec.input.model_json_schema()
-        assert m["outputSchema"] == spec.output.model_json_schema()
-        assert o["function"]["description"] == m["description"] and len(m["description"]) > 20
-        jsonschema.Draft202012Validator.check_schema(m["inputSchema"])
-        jsonschema.Draft202012Validator.check_schema(m["outputSchema"])
+        assert o["function"]["parameters"] == spec.input.model_json_schema()
+        assert o["function"]["description"] == spec.description and len(spec.description) > 20
+        jsonschema.Draft202012Validator.check_schema(o["function"]["parameters"])
+        jsonschema.Draft202012Validator.check_schema(spec.output.model_json_schema())
         assert json.loads(json.dumps(o)) == o
     video_param = next(t for t in oa if t["function"]["name"] == "probe_video")["function"]["parameters"]
     assert video_param["required"] == ["video"]

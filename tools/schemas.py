@@ -2,8 +2,7 @@
 
 Every tool (``probe_video``, ``sample_frames``, ``detect``, ``track``, ``smooth``, ``render_marks``,
 ``crop``, ``contact_sheet``) is a :class:`ToolSpec` in :data:`REGISTRY`. The OpenAI
-function-calling list (:func:`openai_tools`) and the MCP tool list (:func:`mcp_tools`) are both
-generated from the models, never written by hand. :func:`call_tool` validates arguments and runs
+function-calling list (:func:`openai_tools`) is generated from the models, never written by hand. :func:`call_tool` validates arguments and runs
 a tool.
 
 Images in tool calls: an image argument (:data:`ImageRef`) is either a file path or a
@@ -413,15 +412,6 @@ def openai_tools() -> list[dict[str, Any]]:
     ]
 
 
-def mcp_tools() -> list[dict[str, Any]]:
-    """MCP tool specs (``tools/list`` entries with input and output schemas), derived from the models."""
-    return [
-        {"name": s.name, "description": s.description, "inputSchema": s.input.model_json_schema(),
-         "outputSchema": s.output.model_json_schema()}
-        for s in REGISTRY.values()
-    ]
-
-
 def call_tool(name: str, args: dict[str, Any], context: ToolContext | None = None) -> BaseModel:
     """Validate ``args`` against the tool's input model and run it; returns its output model.
 
@@ -435,6 +425,6 @@ def call_tool(name: str, args: dict[str, Any], context: ToolContext | None = Non
 
 
 __all__ = [
-    "DETECTOR_SPECS", "REGISTRY", "ToolContext", "ToolSpec", "call_tool", "mcp_tools", "openai_tools",
+    "DETECTOR_SPECS", "REGISTRY", "ToolContext", "ToolSpec", "call_tool", "openai_tools",
     "read_image", "write_image",
 ]
