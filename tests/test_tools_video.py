@@ -156,3 +156,33 @@ def test_truncated_file(tmp_path: Path) -> None:
     with pytest.raises(VideoError, match="corrupt or not a video"):
         probe(head)
 
+
+
+def test_keyframe_seeking_gives_the_same_frames_as_sequential_decoding(film: Path, monkeypatch) -> None:
+    import tools.video as video
+
+    sequential = list(iter_samples(film, sample_fps=1 / 9, prefetch=0))
+    monkeypatch.setattr(video, "SEEK_MIN_SECONDS", 0.0)  # treat the 60-s film as long: jump keyframe to sample
+    jumped = list(iter_samples(film, sample_fps=1 / 9))
+    assert [s.frame_index for s in jumped] == [s.frame_index for s in sequential] == [
+        frame_of_time(t, probe(film).fps) for t in sample_times(probe(film).frame_count, probe(film).fps, 1 / 9)]
+    for a, b in zip(sequential, jumped):
+        assert np.array_equal(a.image, b.image)
+
+
+def test_prefetch_thread_stops_when_the_consumer_stops(film: Path) -> None:
+    import threading
+
+    before = {t.ident for t in threading.enumerate()}
+    it = iter_samples(film, prefetch=2)
+    first = next(it)
+    it.close()  # consumer stops early: the decode thread must end and the file close
+    assert first.index == 0
+    assert not [t for t in threading.enumerate() if t.name == "stag-decode" and t.ident not in before]
+
+
+def test_prefetch_passes_decode_errors_to_the_consumer(tmp_path: Path, film: Path) -> None:
+    broken = tmp_path / "cut.mp4"
+    broken.write_bytes(film.read_bytes()[: film.stat().st_size // 3])
+    with pytest.raises(VideoError, match="truncated|corrupt"):
+        list(iter_samples(broken, prefetch=2))

@@ -17,9 +17,10 @@ frames or no frame rate, an absurd resolution) raises :class:`VideoError` saying
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -168,31 +169,94 @@ def iter_samples(
     end: float | None = None,
     *,
     max_pixels: int = MAX_PIXELS,
+    prefetch: int = 4,
 ) -> Iterator[Sample]:
     """Stream the samples of a video at ``sample_fps`` per second, optionally within ``[start, end]``.
 
     Sample ``i`` is at ``t = i / sample_fps`` and is frame ``round(t * fps)`` (:mod:`verifier.timebase`);
     ``start``/``end`` (seconds, inclusive) keep only samples with ``start <= t <= end``, seeking
-    to ``start`` first. One decoded frame is held at a time. Raises :class:`VideoError` for an
-    unreadable file, or when decoding stops well before the frames the header promises (truncated).
+    to ``start`` first. On long videos (over :data:`SEEK_MIN_SECONDS`) decoding jumps to the keyframe
+    before a sample whenever that skips frames; short ones decode sequentially. A background thread
+    decodes up to ``prefetch`` samples ahead (0: decode in the caller's thread), so decoding
+    overlaps whatever the caller does with each sample (detection); memory stays flat in the
+    video's length. Raises :class:`VideoError` for an unreadable file, or when decoding stops well
+    before the frames the header promises (truncated).
 
     >>> from tools.assets import asset_path
     >>> [s.frame_index for s in iter_samples(asset_path("sample_video"), start=2, end=4)]
     [60, 90, 120]
     """
-    container = _open(path)
+    container = _open(path)  # open errors surface here, in the caller's thread
     try:
         info = _probe_open(container, path, max_pixels)
-        times = [
-            t for t in sample_times(info.frame_count, info.fps, sample_fps)
-            if (start is None or t >= start - 1e-9) and (end is None or t <= end + 1e-9)
-        ]
-        if not times:
-            return
-        targets = [(round(t * sample_fps), t, frame_of_time(t, info.fps)) for t in times]
-        yield from _decode_targets(container, info, targets)
-    finally:
+    except BaseException:
         container.close()
+        raise
+    times = [
+        t for t in sample_times(info.frame_count, info.fps, sample_fps)
+        if (start is None or t >= start - 1e-9) and (end is None or t <= end + 1e-9)
+    ]
+    targets = [(round(t * sample_fps), t, frame_of_time(t, info.fps)) for t in times]
+
+    def produce() -> Iterator[Sample]:
+        try:
+            if targets:
+                yield from _decode_targets(container, info, targets)
+        finally:
+            container.close()
+
+    if prefetch <= 0:
+        yield from produce()
+    else:
+        yield from _prefetched(produce(), prefetch)
+
+
+SEEK_MIN_SECONDS = 120.0
+"""Videos at least this long are decoded keyframe-to-sample (jumping over unneeded stretches)."""
+
+
+def _prefetched(source: Iterator[Sample], depth: int) -> Iterator[Sample]:
+    """Run ``source`` in a daemon thread, ``depth`` items ahead; errors re-raise in the consumer."""
+    import queue
+    import threading
+
+    q: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[str, object]) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for sample in source:
+                if not put(("item", sample)):
+                    return
+            put(("end", None))
+        except BaseException as exc:  # handed to the consumer
+            put(("error", exc))
+        finally:
+            source.close()
+
+    thread = threading.Thread(target=run, name="stag-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "item":
+                yield value  # type: ignore[misc]
+            elif kind == "error":
+                raise value  # type: ignore[misc]
+            else:
+                return
+    finally:
+        stop.set()
+        thread.join()
 
 
 def read_frame(path: str | os.PathLike[str], time: float, *, max_pixels: int = MAX_PIXELS) -> Sample:
@@ -242,6 +306,19 @@ def iter_frames(
         container.close()
 
 
+def _keyframes(container: av.container.InputContainer, info: VideoInfo) -> list[int]:
+    """Frame indices of the keyframes (from packet flags: demuxing only, no decoding)."""
+    stream = container.streams.video[0]
+    time_base = stream.time_base or Fraction(1, 1)
+    start_pts = stream.start_time or 0
+    keys = sorted(
+        math.floor(float((pk.pts - start_pts) * time_base) * info.fps + 0.5)
+        for pk in container.demux(stream) if pk.is_keyframe and pk.pts is not None
+    )
+    container.seek(start_pts, stream=stream, backward=True)
+    return keys
+
+
 def _decode_targets(
     container: av.container.InputContainer,
     info: VideoInfo,
@@ -249,16 +326,57 @@ def _decode_targets(
 ) -> Iterator[Sample]:
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"
+    keys = _keyframes(container, info) if info.duration >= SEEK_MIN_SECONDS and len(targets) > 1 else []
+    pos = 0
+    last_frame = -1
+    first = True
+    while pos < len(targets):
+        # Start (or jump) decoding: near the first target, or at the keyframe before the next target
+        # whenever that keyframe lies past the frames decoded so far.
+        target = targets[pos][2]
+        key = keys[bisect.bisect_right(keys, target) - 1] if keys and keys[0] <= target else None
+        if first or (key is not None and key > last_frame + 1):
+            seek_frame = key if key is not None else max(0, round(target - info.fps))
+            if seek_frame > 0 or not first:
+                _seek(container, info, seek_frame)
+            first = False
+        pos, last_frame, jumped = yield from _decode_run(container, info, targets, pos, keys, last_frame)
+        if not jumped:
+            break
+    missing = targets[pos:]
+    if missing and (pos == 0 and last_frame < 0):
+        raise VideoError(f"{info.path}: no frame could be decoded; the video has no frames or is corrupt")
+    if missing and missing[0][2] < info.frame_count - info.fps:
+        raise VideoError(
+            f"{info.path}: video ends at frame {last_frame} but its header promises {info.frame_count} "
+            f"frames ({len(missing)} samples missing, from t={missing[0][1]:g}s); the file is truncated. "
+            "Re-download or re-encode it"
+        )
+
+
+def _seek(container: av.container.InputContainer, info: VideoInfo, frame: int) -> None:
+    """Seek to the keyframe at or before ``frame`` (decoding then walks forward)."""
+    stream = container.streams.video[0]
     time_base = stream.time_base or Fraction(1, 1)
     start_pts = stream.start_time or 0
-    first_frame = targets[0][2]
-    if first_frame > 0:
-        # Seek a little before the first wanted frame; decoding then walks forward to it.
-        seek_seconds = max(0.0, first_frame / info.fps - 1.0)
-        container.seek(int(seek_seconds / time_base) + start_pts, stream=stream, backward=True)
-    pos = 0
+    container.seek(int(frame / info.fps / time_base) + start_pts, stream=stream, backward=True)
+
+
+def _decode_run(
+    container: av.container.InputContainer,
+    info: VideoInfo,
+    targets: list[tuple[int, float, int]],
+    pos: int,
+    keys: list[int],
+    last_frame: int,
+) -> Generator[Sample, None, tuple[int, int, bool]]:
+    """Decode forward from the current position, yielding targets; stop early (jumped=True) when
+    the next target's keyframe lies ahead of the decoded frames. Returns (pos, last_frame, jumped)."""
+    stream = container.streams.video[0]
+    time_base = stream.time_base or Fraction(1, 1)
+    start_pts = stream.start_time or 0
     counter = -1
-    last_frame = -1
+    first_frame = targets[pos][2]
     try:
         for frame in container.decode(stream):
             counter += 1
@@ -272,17 +390,14 @@ def _decode_targets(
                 yield Sample(index=index, time=t, frame_index=frame_index, image=image)
                 pos += 1
             if pos == len(targets):
-                return
+                return pos, last_frame, False
+            if keys:
+                nxt = targets[pos][2]
+                key = keys[bisect.bisect_right(keys, nxt) - 1]
+                if key > last_frame + 1:
+                    return pos, last_frame, True
     except av.error.FFmpegError as exc:
         raise VideoError(
             f"{info.path}: decoding failed after frame {last_frame} ({exc}); the file is corrupt or truncated"
         ) from exc
-    missing = targets[pos:]
-    if missing and (pos == 0 and last_frame < 0):
-        raise VideoError(f"{info.path}: no frame could be decoded; the video has no frames or is corrupt")
-    if missing and missing[0][2] < info.frame_count - info.fps:
-        raise VideoError(
-            f"{info.path}: video ends at frame {last_frame} but its header promises {info.frame_count} "
-            f"frames ({len(missing)} samples missing, from t={missing[0][1]:g}s); the file is truncated. "
-            "Re-download or re-encode it"
-        )
+    return pos, last_frame, False
