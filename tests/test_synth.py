@@ -22,6 +22,7 @@ from stagdata.synth.catalog import load_catalog
 from stagdata.synth.cli import main as synth_main
 from stagdata.synth.compose import MIN_VISIBLE, SpriteBank, place_actor, render_frames
 from stagdata.synth.motion import ActorScript, Segment
+from stagdata.synth.queries import CONVENTION, KINDS, TEMPLATES
 from stagdata.synth.scenes import SceneContext, direct, random_program
 from stagdata.synth.sprites import Sprite, build_sprites, opaque_box
 from tools.video import probe
@@ -35,6 +36,11 @@ TINY = SynthConfig(name="tiny", videos=1, duration=4.0, programs=[[ActCue(act="m
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> SynthManifest:
     return generate("small", tmp_path_factory.mktemp("synth-small"), seed=0)
+
+
+@pytest.fixture(scope="module")
+def small_heldout(tmp_path_factory: pytest.TempPathFactory) -> SynthManifest:
+    return generate("small", tmp_path_factory.mktemp("synth-small-heldout"), seed=0, split="heldout")
 
 
 def _frames_gt(manifest: SynthManifest, video) -> dict[int, dict[int, tuple[int, int, int, int]]]:
@@ -75,10 +81,10 @@ def test_other_seed_other_scene(tmp_path: Path) -> None:
 def test_videos_are_browser_h264_at_native_30fps(small: SynthManifest) -> None:
     for v in small.videos:
         info = probe(small.path(v.path))
-        assert (info.codec, info.width, info.height, info.fps, info.frame_count) == ("h264", 640, 360, 30.0, 300)
+        assert (info.codec, info.width, info.height, info.fps, info.frame_count) == ("h264", 640, 360, 30.0, 360)
         with av.open(str(small.path(v.path))) as c:
             assert c.streams.video[0].codec_context.pix_fmt == "yuv420p"
-    assert [v.subset for v in small.videos] == ["OVIS", "MOT17", "MOT20"]
+    assert [v.subset for v in small.videos] == ["OVIS", "MOT17", "MOT20", "OVIS"]
 
 
 # -- ground-truth boxes are where the pixels went ---------------------------------------------------
@@ -153,120 +159,184 @@ def _centre(box) -> float:
     return (box[0] + box[2]) / 2
 
 
-def _check_referent(q, r, gt, fps: float, width: int) -> None:
-    boxes = gt[r.actor]
-    f0, f1 = r.frames
-    assert all(f in boxes for f in range(f0, f1 + 1)), "referent not visible throughout its interval"
+def _height(box) -> float:
+    return box[3] - box[1]
+
+
+def _check_motion(verb: str, direction: str | None, f0: int, f1: int, boxes, fps: float, width: int, text: str) -> None:
+    """One label of one actor, against the boxes in its frames."""
+    assert all(f in boxes for f in range(f0, f1 + 1)), "not visible throughout its label"
     x = np.array([_centre(boxes[f]) for f in range(f0, f1 + 1)])
-    h = np.mean([boxes[f][3] - boxes[f][1] for f in range(f0, f1 + 1)])
+    hs = np.array([_height(boxes[f]) for f in range(f0, f1 + 1)])
+    h = float(np.mean(hs))
     one = int(fps)
-    if q.verb in ("walk", "run"):
-        sign = 1 if q.direction == "right" else -1
-        assert sign * (x[-1] - x[0]) > 0.4 * h, f"{q.text}: does not move {q.direction}"
-        assert (sign * np.diff(x) >= -1).all(), f"{q.text}: goes back"
-        inside = [f for f in range(f0, f1 + 1) if boxes[f][0] > 0 and boxes[f][2] < width]
-        if len(inside) > one:  # speed where the whole body shows (a clipped box's centre moves slower)
+    inside = [f for f in range(f0, f1 + 1) if boxes[f][0] > 0 and boxes[f][2] < width]
+    if verb in ("walk", "run") and direction in ("left", "right"):
+        sign = 1 if direction == "right" else -1
+        assert sign * (x[-1] - x[0]) > 0.4 * h, f"{text}: does not move {direction}"
+        assert (sign * np.diff(x) >= -1).all(), f"{text}: goes back"
+        if len(inside) > one:  # speed in body heights per second where the whole body shows
             v = abs(_centre(boxes[inside[-1]]) - _centre(boxes[inside[0]])) / (inside[-1] - inside[0]) * fps
-            lo, hi = (60, 130) if q.verb == "walk" else (190, 320)
-            assert lo < v < hi, f"{q.text}: {v:.0f} px/s"
-    elif q.verb == "stand":
-        assert np.ptp(x) <= 2, f"{q.text}: moves {np.ptp(x)} px"
-    elif q.verb == "stop":
-        assert abs(x[one // 2] - x[0]) > 15 and np.ptp(x[-one:]) <= 2, q.text
-    elif q.verb == "start":
-        assert np.ptp(x[: one // 2]) <= 2 and abs(x[-1] - x[-one // 2]) > 15, q.text
-    elif q.verb == "turn_back":
+            v /= np.mean([_height(boxes[f]) for f in inside])
+            lo, hi = (0.3, 0.8) if verb == "walk" else (1.1, 1.9)
+            assert lo < v < hi, f"{text}: {v:.2f} body heights/s"
+    elif verb == "run":
+        assert len(inside) <= one or abs(x[-1] - x[0]) / (f1 - f0) * fps > 1.0 * h, text
+    elif verb == "walk":  # toward / away: the body grows / shrinks by >= 5% a second
+        rate = np.log(hs[-1] / hs[0]) / ((f1 - f0) / fps)
+        assert (rate > 0.05) if direction == "toward" else (rate < -0.05), f"{text}: {rate:.3f}/s"
+    elif verb == "stand":
+        assert np.ptp(x) <= 2 and np.ptp(hs) <= 2, f"{text}: moves {np.ptp(x)} px"
+    elif verb == "stop":
+        assert abs(x[one // 2] - x[0]) + abs(hs[one // 2] - hs[0]) > 3 and np.ptp(x[-one:]) <= 2, text
+    elif verb == "start":
+        assert np.ptp(x[: one // 2]) <= 2 and abs(x[-1] - x[-one // 2]) + abs(hs[-1] - hs[-one // 2]) > 3, text
+    elif verb == "turn_back":
         d = np.sign(np.diff(x))
         d = d[d != 0]
-        assert d[0] != d[-1], f"{q.text}: no reversal"
-    elif q.verb in ("enter", "leave", "cross"):
+        assert d[0] != d[-1], f"{text}: no reversal"
+    elif verb in ("enter", "leave", "cross"):
         b_first, b_last = boxes[f0], boxes[f1]
         touches = {"left": lambda b: b[0] == 0, "right": lambda b: b[2] == width}
         other = {"left": "right", "right": "left"}
-        if q.verb == "enter":
-            assert touches[q.direction](b_first) and not touches[q.direction](boxes[max(f0 + one, f1)]), q.text
-        elif q.verb == "leave":
-            assert touches[q.direction](b_last), q.text
+        if verb == "enter":
+            assert touches[direction](b_first) and not touches[direction](boxes[max(f0 + one, f1)]), text
+        elif verb == "leave":
+            assert touches[direction](b_last), text
         else:
-            assert touches[other[q.direction]](b_first) and touches[q.direction](b_last), q.text
+            assert touches[other[direction]](b_first) and touches[direction](b_last), text
 
 
-def _check_relation(q, refs, gt) -> None:
-    """Relations: checked against the other people in the scene."""
-    for r in refs:
-        boxes = gt[r.actor]
-        f0, f1 = r.frames
-        mid = (f0 + f1) // 2
-        others = {a: b for a, b in gt.items() if a != r.actor}
-        h = boxes[mid][3] - boxes[mid][1]
-        if q.verb in ("follow", "lead"):
-            d = np.sign(_centre(boxes[f1]) - _centre(boxes[f0]))
-            ahead = [a for a, b in others.items() if mid in b and mid + 15 in b
-                     and np.sign(_centre(b[mid + 15]) - _centre(b[mid])) == d
-                     and 0 < (_centre(b[mid]) - _centre(boxes[mid])) * d * (1 if q.verb == "follow" else -1) <= 2.1 * h]
-            assert ahead, f"{q.text}: nobody {'ahead' if q.verb == 'follow' else 'behind'} going the same way"
-        elif q.verb == "overtake":
-            passed = [a for a, b in others.items() if f0 in b and f1 in b
-                      and np.sign(_centre(boxes[f0]) - _centre(b[f0])) != np.sign(_centre(boxes[f1]) - _centre(b[f1]))]
-            assert passed, f"{q.text}: passes nobody"
-        elif q.verb == "approach":
-            near = [a for a, b in others.items() if f0 in b and f1 in b and abs(_centre(b[f0]) - _centre(b[f1])) <= 2
-                    and abs(_centre(b[f1]) - _centre(boxes[f1])) < abs(_centre(b[f0]) - _centre(boxes[f0])) - h]
-            assert near, f"{q.text}: approaches no standing person"
-            assert abs(_centre(boxes[f1]) - _centre(boxes[f1 - 10])) <= 2, f"{q.text}: does not stop"
-    if q.verb == "meet":
-        assert len(refs) >= 2
-        for r in refs:
-            boxes = gt[r.actor]
-            f0, f1 = r.frames
-            partners = [gt[p.actor] for p in refs if p.actor != r.actor and f0 in gt[p.actor] and f1 in gt[p.actor]]
-            assert partners, f"{q.text}: #{r.actor} meets nobody"
-            dist0 = max(abs(_centre(boxes[f0]) - _centre(b[f0])) for b in partners)  # someone came from afar
-            dist1 = min(abs(_centre(boxes[f1]) - _centre(b[f1])) for b in partners)
-            h = boxes[f1][3] - boxes[f1][1]
-            assert dist1 < h < dist0, f"{q.text}: {dist0:.0f} -> {dist1:.0f} px apart"
-            assert abs(_centre(boxes[f1]) - _centre(boxes[f1 - 10])) <= 2, f"{q.text}: does not stop"
+def _check_relation(verb: str, actor: int, f0: int, f1: int, gt, text: str) -> None:
+    """Relations of one label, checked against the other people in the scene."""
+    boxes = gt[actor]
+    mid = (f0 + f1) // 2
+    others = {a: b for a, b in gt.items() if a != actor}
+    h = _height(boxes[mid])
+    if verb in ("follow", "lead"):
+        d = np.sign(_centre(boxes[f1]) - _centre(boxes[f0]))
+        ahead = [a for a, b in others.items() if mid in b and mid + 15 in b
+                 and np.sign(_centre(b[mid + 15]) - _centre(b[mid])) == d
+                 and 0 < (_centre(b[mid]) - _centre(boxes[mid])) * d * (1 if verb == "follow" else -1) <= 2.3 * h]
+        assert ahead, f"{text}: nobody {'ahead' if verb == 'follow' else 'behind'} going the same way"
+    elif verb == "together":
+        beside = [a for a, b in others.items() if f0 in b and f1 in b
+                  and all(abs(_centre(b[f]) - _centre(boxes[f])) <= 0.6 * _height(boxes[f]) for f in (f0, mid, f1))]
+        assert beside, f"{text}: nobody beside"
+    elif verb == "overtake":
+        def passes(b) -> bool:  # judged where neither box is cut by the picture's edge
+            ok = [f for f in range(f0, f1 + 1) if f in b and 0 < boxes[f][0] and 0 < b[f][0]
+                  and boxes[f][2] < 640 and b[f][2] < 640]
+            return len(ok) < 2 or np.sign(_centre(boxes[ok[0]]) - _centre(b[ok[0]])) != np.sign(
+                _centre(boxes[ok[-1]]) - _centre(b[ok[-1]]))
+        passed = [a for a, b in others.items() if f0 in b and f1 in b and passes(b)]
+        assert passed, f"{text}: passes nobody"
+    elif verb == "approach":
+        near = [a for a, b in others.items() if f0 in b and f1 in b and abs(_centre(b[f0]) - _centre(b[f1])) <= 2
+                and abs(_centre(b[f1]) - _centre(boxes[f1])) < abs(_centre(b[f0]) - _centre(boxes[f0])) - h]
+        assert near, f"{text}: approaches no standing person"
+        assert abs(_centre(boxes[f1]) - _centre(boxes[min(f1 + 10, max(boxes))])) <= 2, f"{text}: does not stop"
+    elif verb == "meet":
+        partners = [b for a, b in others.items() if f0 in b and f1 in b
+                    and abs(_centre(b[f1]) - _centre(boxes[f1])) < h < abs(_centre(b[f0]) - _centre(boxes[f0]))]
+        assert partners, f"{text}: #{actor} meets nobody"
+
+
+RELATIONS = ("follow", "lead", "together", "overtake", "approach", "meet")
+
+
+def _span(boxes) -> tuple[int, int]:
+    return min(boxes), max(boxes)
 
 
 def _all_queries_consistent(manifest: SynthManifest) -> int:
+    """Every query: complete and discriminative referents, intervals by the conventions, labels true to the motion."""
     n = 0
     for v in manifest.videos:
         gt = _frames_gt(manifest, v)
-        labels = defaultdict(set)
+        labels = defaultdict(list)
         for a in v.actors:
             for lab in a.labels:
-                labels[(lab.verb, lab.direction)].add(a.id)
+                labels[(lab.verb, lab.direction)].append(lab)
         for q in v.queries:
-            # complete: every actor labelled with this action is a referent, and nobody else
-            assert {r.actor for r in q.referents} == labels[(q.verb, q.direction)], q.text
-            if q.verb in ("follow", "lead", "overtake", "approach", "meet"):
-                _check_relation(q, q.referents, gt)
-            else:
-                for r in q.referents:
-                    _check_referent(q, r, gt, v.fps, v.width)
+            assert q.kind in KINDS and q.kind == q.kind.strip(), q.text
+            key = (q.verb, q.direction)
+            if q.kind == "ordinal":  # one referent, whose event is first (last) by >= 1 s
+                (r,) = q.referents
+                evs = sorted((lab.start if q.verb == "enter" else -lab.end, lab.actor) for lab in labels[key]
+                             if q.verb == "leave" or True)
+                if q.verb == "enter" and q.direction is None:
+                    evs = sorted((lab.start, lab.actor) for k, ls in labels.items() if k[0] == "enter" for lab in ls)
+                if q.verb == "leave":
+                    evs = sorted((-lab.end, lab.actor) for k, ls in labels.items() if k[0] == "leave" for lab in ls)
+                assert evs[0][1] == r.actor and evs[1][0] - evs[0][0] >= v.fps, q.text
+            else:  # complete: every actor labelled with this action is a referent, and nobody else
+                assert {r.actor for r in q.referents} == {lab.actor for lab in labels[key]}, q.text
+            for r in q.referents:
+                own = [lab for lab in labels[key] if lab.actor == r.actor]
+                rule = CONVENTION[q.kind]
+                if rule == "track":
+                    assert r.frames == _span(gt[r.actor]), f"{q.text}: not the whole visible track"
+                elif rule == "both_visible":
+                    (s0, s1), (o0, o1) = _span(gt[r.actor]), _span(gt[own[0].other])
+                    assert r.frames == (max(s0, o0), min(s1, o1)), f"{q.text}: not the seconds both are visible"
+                else:
+                    assert [r.frames] == [(lab.start, lab.end) for lab in own], f"{q.text}: not the label's span"
+                for lab in own:
+                    if q.verb in RELATIONS:
+                        _check_relation(q.verb, r.actor, lab.start, lab.end, gt, q.text)
+                    else:
+                        _check_motion(q.verb, q.direction, lab.start, lab.end, gt[r.actor], v.fps, v.width, q.text)
             n += 1
     return n
 
 
-def test_every_query_of_the_small_set_matches_the_motion(small: SynthManifest) -> None:
-    assert _all_queries_consistent(small) >= 30
-    verbs = {q.verb for _, q in small.queries()}
-    assert {"walk", "stand", "stop", "meet", "follow", "approach", "turn_back", "enter", "leave"} <= verbs
-    assert any(q.multi for _, q in small.queries()) and any(not q.multi for _, q in small.queries())
+def test_every_query_of_both_small_splits_matches_the_motion(small: SynthManifest, small_heldout: SynthManifest) -> None:
+    for m in (small, small_heldout):
+        assert _all_queries_consistent(m) >= 60
+        assert any(q.multi for _, q in m.queries()) and any(not q.multi for _, q in m.queries())
+
+
+def test_each_kind_and_form_in_both_splits(small: SynthManifest, small_heldout: SynthManifest) -> None:
+    for m in (small, small_heldout):
+        assert {q.kind for _, q in m.queries()} == set(KINDS), m.split
+        assert {q.form for _, q in m.queries()} == {"one", "plural", "counted"}, m.split
+        assert any(q.verb == "run" for _, q in m.queries())  # walking vs running
+
+
+def test_splits_differ_in_seeds_plates_looks_and_phrasings(small: SynthManifest, small_heldout: SynthManifest) -> None:
+    assert (small.split, small_heldout.split) == ("tune", "heldout")
+    assert not {v.scene_seed for v in small.videos} & {v.scene_seed for v in small_heldout.videos}
+    assert not {v.background for v in small.videos} & {v.background for v in small_heldout.videos}
+    for group, splits in TEMPLATES.items():  # the paraphrase sets are disjoint...
+        tune, held = (set(splits["tune"][0] + splits["tune"][1]), set(splits["heldout"][0] + splits["heldout"][1]))
+        assert not tune & held, group
+    texts = lambda m: {q.text for _, q in m.queries()}
+    assert not texts(small) & texts(small_heldout)  # ...and so are the generated queries
+    assert {"a guy jogging", "somebody who halts"} & texts(small_heldout)
+
+
+def test_people_from_40_to_200_px_and_walking_in_depth(small: SynthManifest) -> None:
+    heights = []
+    for v in small.videos:
+        for boxes in _frames_gt(small, v).values():
+            heights += [_height(b) for b in boxes.values() if b[0] > 0 and b[2] < v.width]
+    assert 35 <= min(heights) <= 50 and 185 <= max(heights) <= 210, (min(heights), max(heights))
+    assert {"toward", "away"} <= {q.direction for _, q in small.queries()}
 
 
 def test_random_scenes_queries_match_the_motion(tmp_path: Path) -> None:
     """Random programs (the bench preset's kind) on a short config: every act and relation shows up."""
-    cfg = SynthConfig(name="mix", videos=3, duration=16.0, channels=3, crf=35)
+    cfg = SynthConfig(name="mix", videos=3, duration=16.0, channels=3, crf=35, heights=(40, 200))
     m = generate(cfg, tmp_path, seed=11)
     assert _all_queries_consistent(m) >= 30
-    assert len({q.verb for _, q in m.queries()}) >= 9
+    assert len({q.kind for _, q in m.queries()}) >= 9
 
 
 def test_several_phrasings_per_query(small: SynthManifest) -> None:
     by_gt = defaultdict(set)
     for v, q in small.queries():
-        by_gt[(v.name, q.verb, q.direction)].add(q.text)
+        by_gt[(v.name, q.kind, q.verb, q.direction, tuple(r.actor for r in q.referents))].add(q.text)
     assert all(len(texts) == 2 for texts in by_gt.values())
 
 
@@ -311,7 +381,7 @@ def test_svag_json_validates_and_a_perfect_submission_scores_100(small: SynthMan
         for q in d.queries:
             assert len(q.tracks) >= 1
             for t in q.tracks:
-                assert len(t.spatial) == q.video_length == 300
+                assert len(t.spatial) == q.video_length == 360
                 (s, e), = t.temporal
                 on = [i for i, b in enumerate(t.spatial) if b is not None]
                 assert on == list(range(int(s) - 1, int(e)))  # boxes exactly on the 1-based window

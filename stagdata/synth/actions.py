@@ -3,10 +3,13 @@
 A query's ground truth must include *every* object doing what it says, not only the one the
 scene was written for: the person leaving on the left also walks left. So labels are not copied
 from the script but derived from the per-frame placement, with the definitions below (all
-intervals are inclusive frame ranges while the actor is visible; ``h`` is the body height):
+intervals are inclusive frame ranges while the actor is visible; ``h`` is the body height, speeds
+are in body heights per second so a far, small walker and a near, tall one are alike):
 
-- ``walk`` / ``run`` (direction): moving at >= 15 px/s with that gait, for >= 1.5 s.
-- ``stand``: not moving for >= 2 s.
+- ``walk`` / ``run`` (left / right): moving sideways at >= 0.1 h/s, for >= 1.5 s; a run is >= 1 h/s
+  (walkers go 0.45-0.65 h/s, runners 1.3-1.65 h/s). ``run`` without a direction: any run.
+- ``walk`` (toward / away): the body grows (shrinks) by >= 5% a second (walking in depth), >= 1.5 s.
+- ``stand``: not moving (neither sideways nor in depth) for >= 2 s.
 - ``stop``: 1 s of motion, then standing for >= 1.5 s: from 1 s before the stop to the end of the stand.
 - ``start``: standing for >= 1.5 s, then moving: 1 s either side of the first moving frame.
 - ``turn_back``: moving one way, then (after at most 1 s still) the other way: 1.5 s either side
@@ -16,13 +19,19 @@ intervals are inclusive frame ranges while the actor is visible; ``h`` is the bo
   last visible frame. ``cross`` (direction): enters on one side and leaves on the other; the whole
   visible span.
 - ``follow`` / ``lead``: both moving the same way at similar speed (ratio <= 1.33), feet rows
-  within 0.15 h, the follower 0.3-2 h behind the leader, for >= 2 s.
-- ``overtake``: moving the same way at >= 1.3x the other's speed and passing it; while the two
+  within 0.15 h, the follower 0.6-2.2 h behind the leader, for >= 2 s.
+- ``together``: two people side by side: moving the same way at similar speed, feet rows within
+  0.15 h and centres within 0.5 h, for >= 2 s (both get the label).
+- ``overtake``: moving the same way at >= 1.3x the other's speed (body heights per second), feet
+  rows within 0.4 h (about the same distance from the camera), and passing it; while the two
   centres are within 1 h of each other.
-- ``approach``: walking towards someone who stands still and stopping within 0.7 h of them:
-  the approach run plus 1 s after stopping.
-- ``meet``: two people walking towards each other, then both standing within 0.9 h: from the
-  start of the mutual approach to 1 s after both stopped (both get the label).
+- ``approach``: walking towards someone who stands still and stopping within 0.7 h of them (and
+  both staying >= 1 s): the approach, from its first frame to the frame it stops.
+- ``meet``: two people walking towards each other, then both standing within 0.9 h (>= 1 s): from
+  the start of the mutual approach to the frame both stand (both get the label).
+
+What a *query* answers (the interval conventions) is decided in :mod:`stagdata.synth.queries`
+from these labels and the actors' visible spans.
 
 >>> runs(np.array([0, 1, 1, 0, 1, 1, 1], bool), min_len=2)
 [(1, 2), (4, 6)]
@@ -37,13 +46,17 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from stagdata.synth.compose import MIN_VISIBLE, ActorTrack
-from stagdata.synth.motion import GAIT_CODES
 
 Verb = Literal["walk", "run", "stand", "stop", "start", "turn_back", "enter", "leave", "cross",
-               "follow", "lead", "overtake", "approach", "meet"]
-Direction = Literal["left", "right"]
+               "follow", "lead", "together", "overtake", "approach", "meet"]
+Direction = Literal["left", "right", "toward", "away"]
 
-MOVING_PX_S = 15.0
+MOVING_H_S = 0.1
+"""Sideways motion (body heights per second) that counts as moving."""
+RUN_H_S = 1.0
+"""Sideways speed (body heights per second) from which a gait is a run."""
+DEPTH_RATE = 0.05
+"""Relative growth (or shrinking) of the body per second that counts as walking toward (away from) the camera."""
 MIN_ACTION_S = 1.5
 MIN_STAND_S = 2.0
 STOP_HOLD_S = 1.5
@@ -51,10 +64,12 @@ TURN_GAP_S = 1.0
 TURN_HALF_S = 1.5
 EDGE_MARGIN_S = 1.5
 FOLLOW_MIN_S = 2.0
-FOLLOW_GAP = (0.3, 2.0)
+FOLLOW_GAP = (0.6, 2.2)
+TOGETHER_GAP = 0.5
 FOLLOW_SPEED_RATIO = 1.33
 SAME_ROW = 0.15
 OVERTAKE_RATIO = 1.3
+OVERTAKE_ROWS = 0.4
 APPROACH_NEAR = 0.7
 MEET_NEAR = 0.9
 
@@ -94,9 +109,13 @@ class _Actor:
         self.x, self.y, self.vx, self.h = t.x, t.y, t.vx, t.height.astype(float)
         self.vis = t.visible >= MIN_VISIBLE
         self.full = t.visible >= 0.999
-        self.moving = np.abs(t.vx) >= MOVING_PX_S
-        self.dir = np.sign(t.vx) * self.moving
-        self.gait = t.gait
+        self.speed = np.abs(t.vx) / np.maximum(1.0, self.h)  # sideways, body heights per second
+        growth = t.growth if t.growth is not None else np.zeros(len(t.frames))
+        self.depth = np.where(growth >= DEPTH_RATE, 1, np.where(growth <= -DEPTH_RATE, -1, 0))
+        self.lateral = self.speed >= MOVING_H_S
+        self.moving = self.lateral | (self.depth != 0)
+        self.dir = np.sign(t.vx) * self.lateral
+        self.running = self.speed >= RUN_H_S
         self.left_cut = t.box[:, 0] < 0
         self.right_cut = t.box[:, 2] > width
 
@@ -111,10 +130,14 @@ def _direction(sign: float) -> Direction:
 def _single(a: _Actor, fps: float) -> list[Label]:
     out: list[Label] = []
     s = lambda sec: max(1, round(sec * fps))
-    for gait in ("walk", "run"):
+    for gait, fast in (("walk", False), ("run", True)):
         for sign in (-1, 1):
-            mask = a.vis & a.moving & (a.gait == GAIT_CODES[gait]) & (a.dir == sign)
+            mask = a.vis & a.lateral & (a.running == fast) & (a.dir == sign)
             out += [a.label(gait, i0, i1, direction=_direction(sign)) for i0, i1 in runs(mask, s(MIN_ACTION_S))]
+    out += [a.label("run", i0, i1) for i0, i1 in runs(a.vis & a.running, s(MIN_ACTION_S))]
+    for sign, name in ((1, "toward"), (-1, "away")):
+        mask = a.vis & (a.depth == sign) & ~a.running
+        out += [a.label("walk", i0, i1, direction=name) for i0, i1 in runs(mask, s(MIN_ACTION_S))]
     still = a.vis & ~a.moving
     out += [a.label("stand", i0, i1) for i0, i1 in runs(still, s(MIN_STAND_S))]
     for i0, i1 in runs(still, s(STOP_HOLD_S)):
@@ -124,7 +147,7 @@ def _single(a: _Actor, fps: float) -> list[Label]:
         e = i1 + s(1.0)
         if e < len(a.f) and (a.vis[i1 + 1:e + 1] & a.moving[i1 + 1:e + 1]).all():
             out.append(a.label("start", i1 + 1 - s(1.0), e))
-    moves = runs(a.vis & a.moving, s(1.0))
+    moves = runs(a.vis & a.lateral, s(1.0))
     for (p0, p1), (n0, n1) in pairwise(moves):
         if a.dir[p1] != a.dir[n0] and n0 - p1 - 1 <= s(TURN_GAP_S) and a.vis[p1:n0 + 1].all():
             mid = (p1 + n0) // 2
@@ -175,7 +198,7 @@ def _pair(a: _Actor, b: _Actor, fps: float) -> list[Label]:
     out: list[Label] = []
     hm = (a.h[ia] + b.h[ib]) / 2
     same_row = np.abs(a.y[ia] - b.y[ib]) <= SAME_ROW * hm
-    both_move = a.moving[ia] & b.moving[ib] & (a.dir[ia] == b.dir[ib])
+    both_move = a.lateral[ia] & b.lateral[ib] & (a.dir[ia] == b.dir[ib])
     speed_a, speed_b = np.abs(a.vx[ia]), np.abs(b.vx[ib])
     gap = (b.x[ib] - a.x[ia]) * a.dir[ia]  # > 0: b is ahead of a
     contiguous = np.diff(frames, prepend=frames[0] - 1) == 1
@@ -192,15 +215,22 @@ def _pair(a: _Actor, b: _Actor, fps: float) -> list[Label]:
         out.append(Label(verb="follow", actor=a.id, start=f0, end=f1, direction=_direction(a.dir[ia[i0]]), other=b.id))
         out.append(Label(verb="lead", actor=b.id, start=f0, end=f1, direction=_direction(a.dir[ia[i0]]), other=a.id))
 
-    faster = both_move & (speed_a >= OVERTAKE_RATIO * speed_b)
-    close = faster & (np.abs(gap) <= 1.0 * hm)
+    if a.id < b.id:  # side by side is symmetric: label both once
+        together = both_move & same_row & similar & (np.abs(gap) <= TOGETHER_GAP * hm)
+        for i0, i1 in spans(together, s(FOLLOW_MIN_S)):
+            f0, f1 = int(frames[i0]), int(frames[i1])
+            out.append(Label(verb="together", actor=a.id, start=f0, end=f1, other=b.id))
+            out.append(Label(verb="together", actor=b.id, start=f0, end=f1, other=a.id))
+
+    faster = both_move & (a.speed[ia] >= OVERTAKE_RATIO * b.speed[ib])
+    close = faster & (np.abs(gap) <= 1.0 * hm) & (np.abs(a.y[ia] - b.y[ib]) <= OVERTAKE_ROWS * hm)
     for i0, i1 in spans(close, s(MIN_ACTION_S)):
         if gap[i0] > 0 and gap[i1] < 0:  # b ahead at the start, behind at the end: a passed it
             out.append(Label(verb="overtake", actor=a.id, start=int(frames[i0]), end=int(frames[i1]),
                              direction=_direction(a.dir[ia[i0]]), other=b.id))
 
-    toward_a = a.moving[ia] & (a.dir[ia] == np.sign(b.x[ib] - a.x[ia]))
-    toward_b = b.moving[ib] & (b.dir[ib] == np.sign(a.x[ia] - b.x[ib]))
+    toward_a = a.lateral[ia] & (a.dir[ia] == np.sign(b.x[ib] - a.x[ia]))
+    toward_b = b.lateral[ib] & (b.dir[ib] == np.sign(a.x[ia] - b.x[ib]))
     a_still, b_still = ~a.moving[ia], ~b.moving[ib]
     dist = np.abs(a.x[ia] - b.x[ib])
     near_row = np.abs(a.y[ia] - b.y[ib]) <= 0.3 * hm
@@ -210,8 +240,8 @@ def _pair(a: _Actor, b: _Actor, fps: float) -> list[Label]:
             hold = spans(a_still & b_still, 1)
             held = next((e for st, e in hold if st <= j <= e), j)
             if held - j + 1 >= s(1.0):
-                out.append(Label(verb="approach", actor=a.id, start=int(frames[i0]),
-                                 end=int(frames[min(held, j + s(1.0) - 1)]), other=b.id))
+                out.append(Label(verb="approach", actor=a.id, start=int(frames[i0]), end=int(frames[j]),
+                                 other=b.id))
     if a.id < b.id:  # meet is symmetric: label both once
         for i0, i1 in spans(toward_a & toward_b & near_row, s(MIN_ACTION_S)):
             rest = np.flatnonzero(a_still[i1 + 1:] & b_still[i1 + 1:])
@@ -224,7 +254,7 @@ def _pair(a: _Actor, b: _Actor, fps: float) -> list[Label]:
             held = next((e for st, e in hold if st <= j <= e), j)
             if held - j + 1 < s(1.0):
                 continue
-            end = int(frames[min(held, j + s(1.0) - 1)])
+            end = int(frames[j])
             out.append(Label(verb="meet", actor=a.id, start=int(frames[i0]), end=end, other=b.id))
             out.append(Label(verb="meet", actor=b.id, start=int(frames[i0]), end=end, other=a.id))
     return out

@@ -75,6 +75,8 @@ class ActorTrack:
     box: np.ndarray  # (N, 4) full opaque box, output pixels (may extend outside the picture)
     visible_box: np.ndarray  # (N, 4) box of the opaque pixels inside the picture (zeros when none)
     visible: np.ndarray  # fraction of the opaque pixels inside the picture
+    vy: np.ndarray | None = None  # px/s of the feet row (> 0: towards the camera)
+    growth: np.ndarray | None = None  # relative growth of the body height per second (> 0: nearing)
 
     def index(self, frame: int) -> int | None:
         """Row of ``frame`` in the arrays, or None when the actor is not alive then."""
@@ -140,7 +142,8 @@ def place_actor(script: ActorScript, catalog: Catalog, background: BackgroundSou
     return ActorTrack(
         script=script, frames=traj.frames[keep], x=traj.x[keep], y=traj.y[keep], vx=traj.vx[keep],
         gait=traj.gait[keep], height=heights[keep], flip=flips[keep], left=left[keep], top=top[keep],
-        box=box[keep], visible_box=seen[keep], visible=visible[keep],
+        box=box[keep], visible_box=seen[keep], visible=visible[keep], vy=traj.vy[keep],
+        growth=(traj.vy / np.maximum(1.0, traj.y - background.horizon))[keep],
     )
 
 

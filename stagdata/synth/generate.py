@@ -8,12 +8,16 @@ Layout of ``out_dir``::
     gt/<name>.frames.json    every actor's box in every frame it is visible
     gt/stvg/<qid>.json       one query's per-second GT in the `stag eval stvg` format
 
-In the SVAG-Bench JSON and the per-second GT, a referent has boxes only during its action (the
-query is about what it does, not what it is); the per-frame file has every visible frame.
+In the SVAG-Bench JSON and the per-second GT, a referent has boxes only during its answer
+interval (the interval conventions of :mod:`stagdata.synth.queries`); the per-frame file has every
+visible frame.
 
->>> m = generate("small", "/tmp/stag-synth-doc", seed=0)     # doctest: +SKIP
->>> len(m.videos), sum(len(v.queries) for v in m.videos) > 10  # doctest: +SKIP
-(3, True)
+Two splits: ``tune`` (plates street-a/c, sprites unmirrored, the tune paraphrases) and ``heldout``
+(plates street-b/d, sprites mirrored, other scene seeds, paraphrases never used in tune).
+
+>>> m = generate("small", "/tmp/stag-synth-doc", seed=0, split="heldout")   # doctest: +SKIP
+>>> len(m.videos), m.split, sum(len(v.queries) for v in m.videos) > 10        # doctest: +SKIP
+(4, 'heldout', True)
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from pathlib import Path
 from stagdata.synth.actions import label_actions
 from stagdata.synth.backgrounds import build_backgrounds
 from stagdata.synth.catalog import Catalog, load_catalog
-from stagdata.synth.compose import ActorTrack, SpriteBank, place_actor, render_frames, write_h264
+from stagdata.synth.compose import MIN_VISIBLE, ActorTrack, SpriteBank, place_actor, render_frames, write_h264
 from stagdata.synth.manifest import (
     SUBSETS,
     ActorEntry,
@@ -45,26 +49,41 @@ from verifier.groundtruth import seconds_from_frames
 ProgressCallback = Callable[[str, int, int], None]
 """``(stage, done, total)``: stage "video", done/total count videos."""
 
+PEOPLE_PX = (40, 200)
+"""People's height range in the presets (the real film's scale down to 40 px)."""
 PRESETS: dict[str, SynthConfig] = {
     "small": SynthConfig(
-        name="small", videos=3, duration=10.0,
+        name="small", videos=4, duration=12.0, heights=PEOPLE_PX,
         programs=[
-            [ActCue(act="stand", at=0.0), ActCue(act="follow", at=0.0), ActCue(act="cross", at=1.0)],
-            [ActCue(act="meet", at=0.0), ActCue(act="cross", at=3.0)],
-            [ActCue(act="approach", at=0.0), ActCue(act="turn_back", at=0.5)],
+            [ActCue(act="wait", at=0.0), ActCue(act="follow", at=0.0), ActCue(act="overtake", at=1.0)],
+            [ActCue(act="stand", at=0.0), ActCue(act="meet", at=0.0), ActCue(act="toward", at=0.0)],
+            [ActCue(act="approach", at=0.0), ActCue(act="turn_back", at=0.5), ActCue(act="away", at=1.5)],
+            [ActCue(act="wait", at=0.0), ActCue(act="group", at=0.0), ActCue(act="stop", at=0.5),
+             ActCue(act="crossing", at=3.5)],
         ],
     ),
-    "bench": SynthConfig(name="bench", videos=12, duration=20.0, channels=2),
+    "bench": SynthConfig(name="bench", videos=12, duration=20.0, channels=2, heights=PEOPLE_PX),
 }
-"""``small``: 3 ten-second videos for tests (seconds to make). ``bench``: 12 twenty-second videos."""
+"""``small``: 4 twelve-second videos with fixed programs covering every kind of query (for tests;
+seconds to make). ``bench``: 12 twenty-second videos of random programs. Either split of each."""
+SPLIT_BACKGROUNDS: dict[str, list[str]] = {"tune": ["street-a", "street-c"], "heldout": ["street-b", "street-d"]}
+"""Plates of each split (when the config names none)."""
+SPLIT_MIRROR: dict[str, bool] = {"tune": False, "heldout": True}
+"""Sprite look of each split: front-facing cuts are shown mirrored in heldout."""
 
 
-def _config(preset_or_config: str | SynthConfig) -> SynthConfig:
+def _config(preset_or_config: str | SynthConfig, split: str | None = None) -> SynthConfig:
     if isinstance(preset_or_config, SynthConfig):
-        return preset_or_config
-    if preset_or_config not in PRESETS:
+        config = preset_or_config
+    elif preset_or_config not in PRESETS:
         raise ValueError(f"unknown preset {preset_or_config!r}; use one of {sorted(PRESETS)} or a SynthConfig")
-    return PRESETS[preset_or_config]
+    else:
+        config = PRESETS[preset_or_config]
+    if split is not None:
+        if split not in SPLIT_BACKGROUNDS:
+            raise ValueError(f"unknown split {split!r}; use one of {sorted(SPLIT_BACKGROUNDS)}")
+        config = config.model_copy(update={"split": split})
+    return config
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -78,6 +97,10 @@ class _Assets:
         self.catalog = catalog
         self.bank = SpriteBank(build_sprites(catalog))
         self.plates = build_backgrounds(catalog, backgrounds)
+
+    @classmethod
+    def for_config(cls, catalog: Catalog, config: SynthConfig) -> _Assets:
+        return cls(catalog, config.backgrounds or SPLIT_BACKGROUNDS[config.split])
 
 
 def _frames_gt(tracks: list[ActorTrack], width: int, height: int) -> list[dict]:
@@ -114,13 +137,17 @@ def make_video(
     fps, width, height = config.fps, catalog.width, catalog.height
     frame_count = round(config.duration * fps)
     program = program if program is not None else random_program(rng, config.duration, config.channels)
-    ctx = SceneContext(catalog, bg, fps, frame_count, rng)
+    ctx = SceneContext(catalog, bg, fps, frame_count, rng, heights=config.heights, mirror=SPLIT_MIRROR[config.split])
     scripts = direct(ctx, program)
     tracks = [place_actor(s, catalog, bg, assets.bank, fps, frame_count) for s in scripts]
-    tracks = [t for t in tracks if len(t.frames) and (t.visible > 0).any()]
+    tracks = [t for t in tracks if len(t.frames) and (t.visible >= MIN_VISIBLE).any()]
     labels = label_actions(tracks, fps, width)
     nouns = {t.script.id: catalog.sprite(t.script.sprite).noun for t in tracks}
-    queries = make_queries(labels, nouns, rng, config.phrasings)
+    spans = {}
+    for t in tracks:
+        seen = t.frames[t.visible >= MIN_VISIBLE]
+        spans[t.script.id] = (int(seen[0]), int(seen[-1]))
+    queries = make_queries(labels, nouns, spans, rng, config.phrasings, config.split, fps=fps, frame_count=frame_count)
 
     video_path = out_dir / "videos" / f"{name}.mp4"
     write_h264(video_path, render_frames(assets.plates[bg_id], tracks, assets.bank, frame_count), fps, crf=config.crf)
@@ -148,7 +175,7 @@ def make_video(
         for r in q.referents:
             boxes = {f: per_frame[r.actor][f - first[r.actor]] for f in range(r.start, r.end + 1)}
             if any(b is None for b in boxes.values()):
-                raise AssertionError(f"{name}: actor {r.actor} is not visible throughout its '{q.verb}' label")
+                raise AssertionError(f"{name}: actor {r.actor} is not visible throughout its '{q.kind}' answer")
             conv = seconds_from_frames(boxes, (r.start, r.end), fps)
             assert conv is not None
             (s, e), sec_boxes = conv
@@ -161,8 +188,8 @@ def make_video(
             stvg = {"query": q.text, "width": width, "height": height, "referents": stvg_refs}
         path = stvg_dir / f"{qid}.json"
         path.write_text(json.dumps(stvg))
-        entries.append(QueryEntry(query_id=qid, text=q.text, verb=q.verb, direction=q.direction,
-                                  referents=refs, gt=_rel(path, out_dir)))
+        entries.append(QueryEntry(query_id=qid, text=q.text, verb=q.verb, direction=q.direction, kind=q.kind,
+                                  form=q.form, referents=refs, gt=_rel(path, out_dir)))
 
     actors = []
     for t in tracks:
@@ -175,7 +202,7 @@ def make_video(
     entry = VideoEntry(
         name=name, subset=subset, path=_rel(video_path, out_dir), frames_gt=_rel(frames_path, out_dir),
         width=width, height=height, fps=float(fps), frame_count=frame_count, duration=frame_count / fps,
-        background=bg_id, program=program, actors=actors, queries=entries,
+        background=bg_id, split=config.split, scene_seed=index_seed, program=program, actors=actors, queries=entries,
     )
     return entry, per_frame, first
 
@@ -194,19 +221,21 @@ def _svag_query(video: VideoEntry, vid: int, q: QueryEntry, per_frame: dict, fir
 
 def generate(
     preset_or_config: str | SynthConfig, out_dir: str | os.PathLike[str], seed: int = 0, *,
-    on_progress: ProgressCallback | None = None, progress_bar: bool = False, catalog: Catalog | None = None,
+    split: str | None = None, on_progress: ProgressCallback | None = None, progress_bar: bool = False,
+    catalog: Catalog | None = None,
 ) -> SynthManifest:
     """Generate a benchmark into ``out_dir`` and return (and save) its manifest.
 
-    ``preset_or_config`` is ``"small"``, ``"bench"`` or a :class:`SynthConfig`. The same seed gives
-    the same scenes, the same ground truth and the same video bytes.
+    ``preset_or_config`` is ``"small"``, ``"bench"`` or a :class:`SynthConfig`; ``split``
+    (``"tune"`` or ``"heldout"``) overrides the config's. The same seed and split give the same
+    scenes, the same ground truth and the same video bytes.
     """
-    config = _config(preset_or_config)
+    config = _config(preset_or_config, split)
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
     catalog = catalog or load_catalog()
-    assets = _Assets(catalog, config.backgrounds)
-    manifest = SynthManifest(preset=config.name, seed=seed, catalog=catalog.digest, config=config)
+    assets = _Assets.for_config(catalog, config)
+    manifest = SynthManifest(preset=config.name, seed=seed, split=config.split, catalog=catalog.digest, config=config)
     svag: dict[str, list[dict]] = {s: [] for s in SUBSETS}
     bar = None
     if progress_bar:
@@ -217,9 +246,10 @@ def generate(
     try:
         for i in range(config.videos):
             subset = SUBSETS[i % len(SUBSETS)]
-            program = config.programs[i % len(config.programs)] if config.programs else None
+            tag = "" if config.split == "tune" else f"{config.split}-"
+            program = config.programs[(i + (config.split != "tune")) % len(config.programs)] if config.programs else None
             video, per_frame, first = make_video(
-                name=f"{config.name}-{seed}-{i:03d}", subset=subset, index_seed=f"stag-synth:{seed}:{i}",
+                name=f"{config.name}-{tag}{seed}-{i:03d}", subset=subset, index_seed=f"stag-synth:{tag}{seed}:{i}",
                 config=config, assets=assets, out_dir=root, query_id_start=next_qid, program=program,
             )
             next_qid += len(video.queries)
@@ -254,7 +284,7 @@ def render_clip(
         program = [ActCue(act="stand", at=0.0), ActCue(act=program, at=0.0)]
     config = SynthConfig(name=name, videos=1, duration=seconds, svag_json=False)
     catalog = load_catalog()
-    assets = _Assets(catalog, [background] if background else None)
+    assets = _Assets(catalog, [background] if background else SPLIT_BACKGROUNDS["tune"])
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
     video, _, _ = make_video(name=name, subset=SUBSETS[0], index_seed=f"stag-synth-clip:{seed}", config=config,

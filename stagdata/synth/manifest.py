@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -35,6 +36,10 @@ class SynthConfig(BaseModel):
     programs: list[list[ActCue]] | None = Field(None, description="fixed programs, used in turn (else random)")
     backgrounds: list[str] | None = Field(None, description="background ids to use (else all)")
     phrasings: int = Field(2, ge=1, le=4, description="wordings per query")
+    split: Literal["tune", "heldout"] = Field(
+        "tune", description="tune or heldout: other scene seeds, plates, sprite looks and paraphrases")
+    heights: tuple[int, int] | None = Field(
+        None, description="people's height range in px (lanes spread over it); None: the plates' ground band, 150-200")
     svag_json: bool = Field(True, description="also write the SVAG-Bench ground-truth JSON")
     crf: int = Field(20, ge=0, le=51, description="x264 quality (lower = better, bigger)")
 
@@ -57,6 +62,8 @@ class QueryEntry(BaseModel):
     text: str
     verb: str
     direction: str | None = None
+    kind: str = Field("", description="vocabulary item it tests (stagdata.synth.queries.KINDS)")
+    form: Literal["one", "plural", "counted"] = Field("one", description="singular, plural or with a count")
     referents: list[ReferentGT]
     gt: str = Field(description="per-second GT in the `stag eval stvg` format (relative path)")
 
@@ -89,6 +96,8 @@ class VideoEntry(BaseModel):
     frame_count: int
     duration: float
     background: str
+    split: str = "tune"
+    scene_seed: str = Field("", description="the string seeding this video's scene")
     program: list[ActCue]
     actors: list[ActorEntry]
     queries: list[QueryEntry]
@@ -99,6 +108,7 @@ class SynthManifest(BaseModel):
 
     preset: str
     seed: int
+    split: str = "tune"
     catalog: str = Field(description="digest of the sprite/background catalog used")
     config: SynthConfig
     svag_gt: str | None = Field(None, description="SVAG-Bench ground truth (relative path)")

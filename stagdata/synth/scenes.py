@@ -4,7 +4,9 @@ An act writes the motion scripts of one to three actors so that a particular thi
 people meet in the middle, a runner overtakes a walker, ...); a scene is several acts overlapping in
 time on one background, so every query has distractors doing other things. People appear only at
 the picture's sides or at the first frame, stand on a few depth lanes (feet rows) with sizes from
-the background's perspective, and no identity is used twice at the same time.
+the background's perspective (by default the near ground band, 150-200 px; a config may ask for
+e.g. 40-200 px, far lanes up the street), walk in depth growing or shrinking with their feet row,
+move at speeds in body heights per second, and no identity is used twice at the same time.
 
 Everything random comes from one ``random.Random`` passed in: a seed gives one scene.
 
@@ -29,11 +31,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from stagdata.synth.catalog import BackgroundSource, Catalog
 from stagdata.synth.motion import ActorScript, Segment
 
-WALK_SPEED = (75.0, 110.0)
-"""Walking speed range, px/s (a 150-200 px tall person: about 0.5 body heights per second)."""
-RUN_SPEED = (220.0, 280.0)
-LANES = 4
-"""Depth lanes (feet rows) spread over the background's ground band."""
+WALK_SPEED = (0.45, 0.65)
+"""Walking speed range, body heights per second (a 170 px tall person: 75-110 px/s)."""
+RUN_SPEED = (1.3, 1.65)
+"""Running speed range, body heights per second."""
+DEPTH_RATE = (0.1, 0.16)
+"""Walking in depth: relative growth (toward the camera) or shrinking of the body per second."""
+LANES = 5
+"""Depth lanes (feet rows) spread over the people's height range."""
 OFFSCREEN = 0.45
 """An actor entering starts this many body heights beyond the picture's side (wholly outside)."""
 
@@ -42,10 +47,16 @@ class SceneContext:
     """What acts need: geometry, the RNG, fresh ids and sprites free at a given time."""
 
     def __init__(self, catalog: Catalog, background: BackgroundSource, fps: int, frame_count: int,
-                 rng: random.Random) -> None:
+                 rng: random.Random, heights: tuple[float, float] | None = None, mirror: bool | None = None) -> None:
         self.catalog, self.background, self.fps, self.frame_count, self.rng = catalog, background, fps, frame_count, rng
         self.width = catalog.width
-        top, bottom = background.ground
+        self.mirror = mirror
+        if heights is None:
+            top, bottom = background.ground
+        else:
+            top, bottom = (background.horizon + h / catalog.person_scale for h in heights)
+            if not 0 < top < bottom <= catalog.height:
+                raise ValueError(f"people {heights[0]}-{heights[1]} px tall do not fit background {background.id!r}")
         self.lanes = [top + (bottom - top) * i / (LANES - 1) for i in range(LANES)]
         self._next_id = 1
         self._busy: dict[str, list[tuple[int, int]]] = {}
@@ -61,8 +72,13 @@ class SceneContext:
     def seconds(self, s: float) -> int:
         return max(1, round(s * self.fps))
 
-    def walk_speed(self) -> float:
-        return self.rng.uniform(*WALK_SPEED)
+    def walk_speed(self, feet_y: float) -> float:
+        """A walking speed in px/s for someone whose feet are on row ``feet_y``."""
+        return self.rng.uniform(*WALK_SPEED) * self.height(feet_y)
+
+    def run_speed(self, feet_y: float) -> float:
+        """A running speed in px/s for someone whose feet are on row ``feet_y``."""
+        return self.rng.uniform(*RUN_SPEED) * self.height(feet_y)
 
     def side_x(self, side: Literal["left", "right"], feet_y: float) -> float:
         """Centre column just outside the picture on ``side``."""
@@ -73,8 +89,8 @@ class SceneContext:
         """A script with a fresh id and a sprite whose identity is free over the actor's life."""
         length = sum(s.frames for s in segments)
         sprite = self._free_sprite(start, start + length - 1)
-        actor = ActorScript(id=self._next_id, sprite=sprite, start=start, x=x, y=y, segments=segments,
-                            mirror=self.rng.random() < 0.5)
+        mirror = self.rng.random() < 0.5 if self.mirror is None else self.mirror
+        actor = ActorScript(id=self._next_id, sprite=sprite, start=start, x=x, y=y, segments=segments, mirror=mirror)
         self._next_id += 1
         return actor
 
@@ -120,7 +136,7 @@ def cross(ctx: SceneContext, t0: int, gait: Literal["walk", "run"] | None = None
     """Someone walks (or runs) across the whole picture from one side to the other."""
     gait = gait or ("run" if ctx.rng.random() < 0.3 else "walk")
     y, side = ctx.lane(), _side(ctx.rng)
-    speed = ctx.rng.uniform(*RUN_SPEED) if gait == "run" else ctx.walk_speed()
+    speed = ctx.run_speed(y) if gait == "run" else ctx.walk_speed(y)
     x0 = ctx.side_x(side, y)
     x1 = ctx.side_x("right" if side == "left" else "left", y)
     seg = Segment(frames=_frames_to_cover(x1 - x0, speed, ctx.fps), vx=_sign(side) * speed, gait=gait)
@@ -130,7 +146,7 @@ def cross(ctx: SceneContext, t0: int, gait: Literal["walk", "run"] | None = None
 def stop(ctx: SceneContext, t0: int) -> list[ActorScript]:
     """Someone walks in, stops for a few seconds, then walks on (or back where they came from)."""
     y, side = ctx.lane(), _side(ctx.rng)
-    speed, d = ctx.walk_speed(), _sign(side)
+    speed, d = ctx.walk_speed(y), _sign(side)
     x0 = ctx.side_x(side, y)
     x_stop = ctx.width * ctx.rng.uniform(0.3, 0.7)
     back = ctx.rng.random() < 0.4
@@ -146,7 +162,7 @@ def stop(ctx: SceneContext, t0: int) -> list[ActorScript]:
 def turn_back(ctx: SceneContext, t0: int) -> list[ActorScript]:
     """Someone walks in, turns round without stopping, and walks back out."""
     y, side = ctx.lane(), _side(ctx.rng)
-    speed, d = ctx.walk_speed(), _sign(side)
+    speed, d = ctx.walk_speed(y), _sign(side)
     x0 = ctx.side_x(side, y)
     depth = ctx.width * ctx.rng.uniform(0.45, 0.75)
     x_turn = depth if side == "left" else ctx.width - depth
@@ -163,7 +179,7 @@ def stand(ctx: SceneContext, t0: int) -> list[ActorScript]:
     x = ctx.width * ctx.rng.uniform(0.1, 0.9)
     hold = ctx.seconds(ctx.rng.uniform(6.0, 12.0))
     out_side = "left" if x < ctx.width / 2 else "right"
-    speed = ctx.walk_speed()
+    speed = ctx.walk_speed(y)
     leave = Segment(frames=_frames_to_cover(ctx.side_x(out_side, y) - x, speed, ctx.fps),
                     vx=-speed if out_side == "left" else speed, gait="walk")
     if t0 == 0:
@@ -179,14 +195,14 @@ def meet(ctx: SceneContext, t0: int) -> list[ActorScript]:
     y = ctx.lane()
     h = ctx.height(y)
     xm = ctx.width * ctx.rng.uniform(0.4, 0.6)
-    sa, sb = ctx.walk_speed(), ctx.walk_speed()
+    sa, sb = ctx.walk_speed(y), ctx.walk_speed(y)
     xa0, xb0 = ctx.side_x("left", y), ctx.side_x("right", y)
     xa1, xb1 = xm - 0.3 * h, xm + 0.3 * h
     fa, fb = _frames_to_cover(xa1 - xa0, sa, ctx.fps), _frames_to_cover(xb1 - xb0, sb, ctx.fps)
     arrive = t0 + max(fa, fb)
     hold = ctx.seconds(ctx.rng.uniform(2.5, 4.0))
     off = _side(ctx.rng)
-    speed = ctx.walk_speed()
+    speed = ctx.walk_speed(y)
     d = -1 if off == "left" else 1
     x_exit = ctx.side_x(off, y)
     out = []
@@ -203,7 +219,7 @@ def follow(ctx: SceneContext, t0: int) -> list[ActorScript]:
     """Two people cross the picture one right behind the other at the same pace."""
     y, side = ctx.lane(), _side(ctx.rng)
     h, d = ctx.height(y), _sign(side)
-    speed = ctx.walk_speed()
+    speed = ctx.walk_speed(y)
     gap = h * ctx.rng.uniform(0.8, 1.2)
     x0 = ctx.side_x(side, y)
     x1 = ctx.side_x("right" if side == "left" else "left", y)
@@ -221,13 +237,13 @@ def approach(ctx: SceneContext, t0: int) -> list[ActorScript]:
     xb = ctx.width * ctx.rng.uniform(0.3, 0.7)
     side = "left" if xb > ctx.width / 2 else "right"  # the approacher comes from the farther side
     d = _sign(side)
-    sa = ctx.walk_speed()
+    sa = ctx.walk_speed(y)
     xa0 = ctx.side_x(side, y)
     xa1 = xb - d * 0.5 * h
     fa = _frames_to_cover(xa1 - xa0, sa, ctx.fps)
     wait_after = ctx.seconds(ctx.rng.uniform(2.0, 3.0))
     off = "right" if side == "left" else "left"
-    speed = ctx.walk_speed()
+    speed = ctx.walk_speed(y)
     x_exit = ctx.side_x(off, y)
     leave_a = Segment(frames=_frames_to_cover(x_exit - xa1, speed, ctx.fps), vx=d * speed, gait="walk")
     leave_b = Segment(frames=_frames_to_cover(x_exit - xb, speed, ctx.fps), vx=d * speed, gait="walk")
@@ -236,7 +252,7 @@ def approach(ctx: SceneContext, t0: int) -> list[ActorScript]:
         b = ctx.new_actor(0, xb, y, [b_first, leave_b])
         a_start = ctx.seconds(1.0)
     else:  # the waiting person walks in first and stops
-        sb = ctx.walk_speed()
+        sb = ctx.walk_speed(y)
         xb0 = ctx.side_x(off, y)
         fb = _frames_to_cover(xb - xb0, sb, ctx.fps)
         wait = ctx.seconds(1.5) + fa + wait_after
@@ -250,11 +266,12 @@ def approach(ctx: SceneContext, t0: int) -> list[ActorScript]:
 
 def overtake(ctx: SceneContext, t0: int) -> list[ActorScript]:
     """A runner catches up with a walker going the same way (on another lane) and passes them."""
-    y_walk = ctx.lane()
-    y_run = ctx.lane(exclude=min(ctx.lanes, key=lambda v: abs(v - y_walk)))
+    k = ctx.rng.randrange(len(ctx.lanes) // 2, len(ctx.lanes) - 1)  # neighbouring lanes, near the camera
+    lane_w, lane_r = ctx.rng.sample(ctx.lanes[k:k + 2], 2)
+    y_walk, y_run = lane_w + ctx.rng.uniform(-3.0, 3.0), lane_r + ctx.rng.uniform(-3.0, 3.0)
     side = _side(ctx.rng)
     d = _sign(side)
-    vw, vr = ctx.rng.uniform(70.0, 90.0), ctx.rng.uniform(*RUN_SPEED)
+    vw, vr = ctx.rng.uniform(0.42, 0.52) * ctx.height(y_walk), ctx.run_speed(y_run)
     xw0, xr0 = ctx.side_x(side, y_walk), ctx.side_x(side, y_run)
     far = "right" if side == "left" else "left"
     fw = _frames_to_cover(ctx.side_x(far, y_walk) - xw0, vw, ctx.fps)
@@ -268,13 +285,111 @@ def overtake(ctx: SceneContext, t0: int) -> list[ActorScript]:
     return [walker, runner]
 
 
+def _depth_walk(ctx: SceneContext, y: float, sign: int, seconds: float, stop_row: float) -> tuple[list[Segment], float]:
+    """One-second segments walking straight toward (``sign`` 1) or away from (-1) the camera.
+
+    The feet row moves so that the body grows (shrinks) at a steady relative rate; it stops short
+    of ``stop_row``. Returns the segments and the last feet row.
+    """
+    rate = ctx.rng.uniform(*DEPTH_RATE)
+    horizon = ctx.background.horizon
+    segs: list[Segment] = []
+    for _ in range(max(1, round(seconds))):
+        vy = sign * rate * (y - horizon)
+        y_next = y + vy
+        if (sign > 0 and y_next > stop_row) or (sign < 0 and y_next < stop_row):
+            break
+        segs.append(Segment(frames=ctx.seconds(1.0), vy=vy, gait="walk"))
+        y = y_next
+    return segs, y
+
+
+def _in_depth(ctx: SceneContext, t0: int, sign: int) -> list[ActorScript]:
+    """Someone walks in on a lane, then straight toward (away from) the camera, then off to a side."""
+    lanes = ctx.lanes
+    y = (lanes[0] if sign > 0 else lanes[-1]) + ctx.rng.uniform(0.0, 3.0) * sign
+    x = ctx.width * ctx.rng.uniform(0.3, 0.7)
+    segs: list[Segment] = []
+    x0 = x
+    if t0 > 0:  # walk in from a side first
+        side = _side(ctx.rng)
+        x0 = ctx.side_x(side, y)
+        speed = ctx.walk_speed(y)
+        segs.append(Segment(frames=_frames_to_cover(x - x0, speed, ctx.fps), vx=speed if x > x0 else -speed))
+    depth, y_end = _depth_walk(ctx, y, sign, ctx.rng.uniform(5.0, 8.0), lanes[-1] if sign > 0 else lanes[0])
+    segs += depth
+    out_side = "left" if x < ctx.width / 2 else "right"
+    speed = ctx.walk_speed(y_end)
+    segs.append(Segment(frames=_frames_to_cover(ctx.side_x(out_side, y_end) - x, speed, ctx.fps),
+                        vx=-speed if out_side == "left" else speed))
+    return [ctx.new_actor(t0, x0, y, segs)]
+
+
+def toward(ctx: SceneContext, t0: int) -> list[ActorScript]:
+    """Someone far up the street walks straight toward the camera (growing), then off to a side."""
+    return _in_depth(ctx, t0, 1)
+
+
+def away(ctx: SceneContext, t0: int) -> list[ActorScript]:
+    """Someone near the camera walks straight away from it (shrinking), then off to a side."""
+    return _in_depth(ctx, t0, -1)
+
+
+def group(ctx: SceneContext, t0: int) -> list[ActorScript]:
+    """Two people walk across side by side at one pace (one a little nearer, partly overlapping)."""
+    y, side = ctx.lane(), _side(ctx.rng)
+    h, d = ctx.height(y), _sign(side)
+    y2 = y + ctx.rng.uniform(0.04, 0.08) * h
+    speed = ctx.walk_speed(y)
+    x0 = ctx.side_x(side, y2)
+    x1 = ctx.side_x("right" if side == "left" else "left", y2)
+    frames = _frames_to_cover(x1 - x0, speed, ctx.fps)
+    lag = _frames_to_cover(ctx.rng.uniform(0.25, 0.4) * h, speed, ctx.fps)
+    first = ctx.new_actor(t0, x0, y, [Segment(frames=frames + lag, vx=d * speed, gait="walk")])
+    second = ctx.new_actor(t0 + lag, x0, y2, [Segment(frames=frames, vx=d * speed, gait="walk")])
+    return [first, second]
+
+
+def crossing(ctx: SceneContext, t0: int) -> list[ActorScript]:
+    """Two people walk across from opposite sides on neighbouring lanes; their paths cross mid-picture."""
+    k = ctx.rng.randrange(len(ctx.lanes) - 1)
+    ya, yb = ctx.lanes[k] + ctx.rng.uniform(-2.0, 2.0), ctx.lanes[k + 1] + ctx.rng.uniform(-2.0, 2.0)
+    if ctx.rng.random() < 0.5:
+        ya, yb = yb, ya
+    sa, sb = ctx.walk_speed(ya), ctx.walk_speed(yb)
+    xa0, xa1 = ctx.side_x("left", ya), ctx.side_x("right", ya)
+    xb0, xb1 = ctx.side_x("right", yb), ctx.side_x("left", yb)
+    xm = ctx.width * ctx.rng.uniform(0.35, 0.65)
+    ta, tb = ctx.seconds((xm - xa0) / sa), ctx.seconds((xb0 - xm) / sb)
+    start_a, start_b = t0 + max(0, tb - ta), t0 + max(0, ta - tb)
+    a = ctx.new_actor(start_a, xa0, ya, [Segment(frames=_frames_to_cover(xa1 - xa0, sa, ctx.fps), vx=sa)])
+    b = ctx.new_actor(start_b, xb0, yb, [Segment(frames=_frames_to_cover(xb1 - xb0, sb, ctx.fps), vx=-sb)])
+    return [a, b]
+
+
+def wait(ctx: SceneContext, t0: int) -> list[ActorScript]:
+    """A distractor who stands still until the video ends (already there at 0 s, else walks in first)."""
+    y = ctx.lane()
+    x = ctx.width * ctx.rng.uniform(0.08, 0.92)
+    hold = max(1, ctx.frame_count - t0)
+    if t0 == 0:
+        return [ctx.new_actor(0, x, y, [Segment(frames=hold, gait="still")])]
+    side = _side(ctx.rng)
+    x0 = ctx.side_x(side, y)
+    speed = ctx.walk_speed(y)
+    walk_in = Segment(frames=_frames_to_cover(x - x0, speed, ctx.fps), vx=speed if x > x0 else -speed, gait="walk")
+    return [ctx.new_actor(t0, x0, y, [walk_in, Segment(frames=hold, gait="still")])]
+
+
 Act = Callable[[SceneContext, int], list[ActorScript]]
 ACTS: dict[str, Act] = {
     "cross": cross, "stop": stop, "turn_back": turn_back, "stand": stand, "meet": meet,
-    "follow": follow, "approach": approach, "overtake": overtake,
+    "follow": follow, "approach": approach, "overtake": overtake, "toward": toward, "away": away,
+    "group": group, "crossing": crossing, "wait": wait,
 }
 """Every act by name."""
-ACT_WEIGHTS = {"cross": 3, "stop": 2, "turn_back": 2, "stand": 1, "meet": 2, "follow": 2, "approach": 2, "overtake": 2}
+ACT_WEIGHTS = {"cross": 2, "stop": 2, "turn_back": 2, "stand": 1, "meet": 1, "follow": 2, "approach": 2, "overtake": 2,
+               "toward": 2, "away": 2, "group": 2, "crossing": 2, "wait": 1}
 
 
 class ActCue(BaseModel):
@@ -290,7 +405,7 @@ def random_program(rng: random.Random, duration: float, channels: int = 2) -> li
     """Acts for a scene of ``duration`` seconds: ``channels`` overlapping streams of random acts."""
     names = sorted(ACT_WEIGHTS)
     weights = [ACT_WEIGHTS[n] for n in names]
-    cues = [ActCue(act="stand", at=0.0)] if rng.random() < 0.5 else []
+    cues = [ActCue(act=rng.choice(["stand", "wait"]), at=0.0)] if rng.random() < 0.7 else []
     for _ in range(channels):
         t = rng.uniform(0.0, 2.0)
         while t < duration - 4.0:
