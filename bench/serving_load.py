@@ -3,7 +3,7 @@
 Starts a real ``stag serve`` (real agent, a short clip cut from the bundled street film), then:
 
 1. burst: ``--burst`` concurrent ``track_objects`` calls at once, spread over ``--clients``
-   simulated clients (each its own loopback source address, 127.0.0.2, 127.0.0.3, ...);
+   simulated clients (each its own bearer token, so its own client with its own limits);
 2. stream: one call every ``1/--rate`` seconds for ``--stream-seconds`` (open loop), clients in turn,
    while a poller measures ``/healthz`` latency (is the event loop free while the agent works?).
 
@@ -36,7 +36,12 @@ from tools.offline import apply_offline_env
 from tools.render import write_h264
 from tools.video import iter_frames, probe
 
-TOKEN = "bench-token-0123456789abcdef"
+ADMIN_TOKEN = "bench-admin-token-0123456789abcdef"
+
+
+def client_token(i: int) -> str:
+    """The bearer token of simulated client ``i``."""
+    return f"bench-client-{i:03d}-token-0123456789"
 
 
 @dataclass
@@ -80,11 +85,8 @@ def cut_clip(dst: Path, start_s: float, seconds: float) -> Path:
 
 
 def _clients(server: LocalServer, n: int, timeout: float) -> list[httpx.AsyncClient]:
-    return [
-        httpx.AsyncClient(base_url=server.url, headers=server.headers(), timeout=timeout,
-                          transport=httpx.AsyncHTTPTransport(local_address=f"127.0.0.{2 + i}"))
-        for i in range(n)
-    ]
+    return [httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {client_token(i)}"},
+                              timeout=timeout) for i in range(n)]
 
 
 async def _call(client: httpx.AsyncClient, body: dict) -> Outcome:
@@ -162,7 +164,8 @@ def check_nothing_lost(server: LocalServer, scenarios: list[Scenario]) -> list[s
         odd = [o for o in s.outcomes if o.status not in (200, 429, None)]
         if odd:
             problems.append(f"{s.name}: {len(odd)} answer(s) neither 200 nor 429, e.g. {odd[0].status} {odd[0].error}")
-    jobs = httpx.get(f"{server.url}/jobs", params={"limit": 500}, headers=server.headers()).json()["result"]
+    jobs = httpx.get(f"{server.url}/jobs", params={"limit": 500},
+                     headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).json()["result"]  # every client's
     states = {state: sum(j["state"] == state for j in jobs) for state in {j["state"] for j in jobs}}
     answered = sum(s.count(200) for s in calls)
     if states.get("succeeded", 0) != answered or len(jobs) != answered:
@@ -175,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--burst", type=int, default=50, help="concurrent calls in the burst (default 50)")
     p.add_argument("--stream-seconds", type=float, default=60.0, help="length of the steady stream (default 60)")
     p.add_argument("--rate", type=float, default=1.0, help="calls per second in the stream (default 1)")
-    p.add_argument("--clients", type=int, default=10, help="simulated clients (loopback source addresses)")
+    p.add_argument("--clients", type=int, default=10, help="simulated clients (one bearer token each)")
     p.add_argument("--clip-seconds", type=float, default=2.0, help="length of the clip every call grounds")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--max-active-per-client", type=int, default=4)
@@ -195,8 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         server = start_local_server(
             ["--media-root", str(media), "--db", str(Path(tmp) / "jobs.sqlite3"), "--log-level", "warning",
              "--limit", f"workers={args.workers}", "--limit", f"max_active_per_client={args.max_active_per_client}",
-             "--limit", f"max_queued={args.max_queued}", *(f"--ground={g}" for g in args.ground)],
-            token=TOKEN, log_path=Path(tmp) / "server.log",
+             "--limit", f"max_queued={args.max_queued}", *(f"--ground={g}" for g in args.ground),
+             *(f"--token={client_token(i)}" for i in range(args.clients)), f"--admin-token={ADMIN_TOKEN}"],
+            log_path=Path(tmp) / "server.log",
         )
         try:
             scenarios = asyncio.run(run(args, server, "clip.mp4"))

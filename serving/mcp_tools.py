@@ -74,7 +74,7 @@ class _CheckedInTool(FuncMetadata):
 def _client(ctx: Context) -> Client:
     request = ctx.request_context.request
     scope = getattr(request, "scope", None)
-    return request_client(scope) if scope is not None else Client(name="peer:unknown")
+    return request_client(scope) if scope is not None else Client(name="unknown")
 
 
 def _tool_error(exc: errors.ServeError) -> ToolError:

@@ -135,7 +135,7 @@ def request_client(scope: Scope) -> Client:
     if isinstance(client, Client):
         return client
     peer = scope.get("client")
-    return Client(name=f"peer:{peer[0]}" if peer else "peer:unknown")
+    return Client(name=peer[0] if peer else "unknown")
 
 
 class Authenticate:

@@ -341,3 +341,56 @@ def test_videos_longer_than_the_limit_are_refused(tmp_path: Path) -> None:
     info = roomy.inspect_video(film.name)
     assert info.path == film.name and info.width == 640
     service.jobs.shutdown()
+
+
+# -- clients: tokens, ownership ------------------------------------------------------------------------
+
+def test_tokens_name_clients_and_files_map_tokens_to_names(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from serving.security import Clients, load_tokens_file, load_tokens_text, token_client_name
+
+    assert load_tokens_text("# ops\nalice-token-0123456789 alice\n\nbob-token-0123456789ab bob  # lab\n") == {
+        "alice-token-0123456789": "alice", "bob-token-0123456789ab": "bob"}
+    with pytest.raises(ValueError, match="line 1"):
+        load_tokens_text("only-one-field")
+    with pytest.raises(ValueError, match="JSON object"):
+        load_tokens_text('{"t": 1}')
+    with pytest.raises(ValueError, match="cannot read the tokens file"):
+        load_tokens_file(tmp_path / "missing.json")
+    clients = Clients({"alice-token-0123456789": "alice"}, admin_token="admin-token-0123456789")
+    assert clients.identify("alice-token-0123456789").name == "alice"
+    assert clients.identify("admin-token-0123456789").admin
+    assert clients.identify("alice-token-012345678") is None and clients.identify("") is None
+    assert token_client_name("a" * 20) == token_client_name("a" * 20) != token_client_name("b" * 20)
+    assert "a" * 20 not in token_client_name("a" * 20), "the name never shows the token"
+
+    monkeypatch.delenv("STAG_TOKEN", raising=False)
+    (tmp_path / "tokens.txt").write_text("short alice\n")
+    assert serve_main(["--tokens-file", str(tmp_path / "tokens.txt"), "--db", str(tmp_path / "j.sqlite3")]) == 2
+    assert "at least 16 characters" in capsys.readouterr().err
+    assert serve_main(["--host", "0.0.0.0", "--admin-token", "a" * 20, "--token", "a" * 20,
+                       "--db", str(tmp_path / "j.sqlite3")]) == 2
+    assert "must differ" in capsys.readouterr().err
+
+
+def test_jobs_belong_to_their_client(tmp_path: Path) -> None:
+    from serving.security import Client
+
+    release = threading.Event()
+    jobs = _manager(tmp_path, _blocking(release), workers=1)
+    alice, bob, root = Client(name="alice"), Client(name="bob"), Client(name="root", admin=True)
+    mine = jobs.submit("track_objects", {"target": "a"}, "alice")
+    for act in (lambda: jobs.get(mine.id, bob), lambda: jobs.cancel(mine.id, bob),
+                lambda: jobs.resumable(mine.id, bob), lambda: jobs.delete(mine.id, bob)):
+        with pytest.raises(errors.NotFound, match="no job"):
+            act()
+    assert [r.id for r in jobs.list(bob)] == [] and [r.id for r in jobs.list(alice)] == [mine.id]
+    assert [r.id for r in jobs.list(root)] == [mine.id] and jobs.get(mine.id, root).client == "alice"
+    with pytest.raises(errors.NotReady, match="cancel it"):
+        jobs.delete(mine.id, alice)
+    release.set()
+    assert jobs.wait(mine.id, timeout=5).state == "succeeded"
+    jobs.delete(mine.id, alice)
+    with pytest.raises(errors.NotFound):
+        jobs.get(mine.id)
+    jobs.shutdown()
