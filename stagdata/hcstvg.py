@@ -53,9 +53,10 @@ def load_hcstvg(annotations: str | Path, videos: str | Path | None = None, *, ve
     for key, anno in data.items():
         where = f"video {key!r}"
 
-        def bad(field: str, problem: str, key: str = key) -> AnnotationError:
-            return AnnotationError(annotations, line_of(text, f'"{key}"', f'"{field}"') or line_of(text, f'"{key}"'),
-                                   f"video {key!r}", field, problem)
+        def bad(field: str, problem: str, key: str = key, anno: Any = anno) -> AnnotationError:
+            here = isinstance(anno, dict) and field in anno     # else point at the video's own line
+            line = (line_of(text, f'"{key}"', f'"{field}"') if here else None) or line_of(text, f'"{key}"')
+            return AnnotationError(annotations, line, f"video {key!r}", field, problem)
 
         if not isinstance(anno, dict):
             raise bad("(entry)", f"must be an object, got {type(anno).__name__}")

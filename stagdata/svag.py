@@ -55,7 +55,7 @@ def load_svag(annotations: str | Path, videos: str | Path | None = None, *, fps:
             qid = q.get("query_id") if isinstance(q, dict) else None
             where = f"subset {name} query {qid!r}"
 
-            def bad(field: str, problem: str, qid: object = qid, where: str = where) -> AnnotationError:
+            def bad(field: str, problem: str, qid: object = qid, where: str = where, name: str = name) -> AnnotationError:
                 anchor = [f'"{name}"', f'"query_id": {qid}']
                 return AnnotationError(annotations, line_of(text, *anchor, f'"{field}"') or line_of(text, *anchor),
                                        where, field, problem)
