@@ -102,7 +102,7 @@ def create_app(settings: ServeSettings) -> ASGIApp:
     api.include_router(rest_router(service, release))
     manager = mcp.session_manager
     # The SDK keeps the open sessions in this mapping (closed and expired ones leave it).
-    quota = SessionQuota(StreamableHTTPASGIApp(manager), is_open=lambda sid: sid in manager._server_instances,  # noqa: SLF001
+    quota = SessionQuota(StreamableHTTPASGIApp(manager), is_open=lambda sid: sid in manager._server_instances,
                          per_client=settings.limits.max_mcp_sessions_per_client,
                          idle_s=settings.limits.mcp_session_idle_s)
     api.router.add_route(MCP_PATH, quota, include_in_schema=False)

@@ -20,7 +20,6 @@ import os
 import socket
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError

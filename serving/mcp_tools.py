@@ -177,7 +177,7 @@ def build_mcp(service: ToolService, version: str) -> MCPServer:
     )
     # MCPServer always registers resource and prompt handlers (and so advertises both capabilities);
     # this server has neither, so it must not offer them. The SDK has no public switch for that.
-    handlers = server._lowlevel_server._request_handlers  # noqa: SLF001
+    handlers = server._lowlevel_server._request_handlers
     for method in UNSERVED:
         handlers.pop(method, None)
     return server

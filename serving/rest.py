@@ -23,7 +23,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from serving import errors
 from serving.catalog import TOOLS
-from serving.schemas import Deleted, Failed, InvokeRequest, JobState, JobView, Ok, ToolOutput, UploadInfo, UploadView
+from serving.schemas import (
+    Deleted,
+    Failed,
+    InvokeRequest,
+    JobState,
+    JobView,
+    Ok,
+    ToolOutput,
+    UploadInfo,
+    UploadView,
+)
 from serving.security import request_client
 from serving.service import ToolService, describe_problems
 
