@@ -1,8 +1,10 @@
 """An optional on-disk cache of what the tools saw, so several queries about one video perceive it once.
 
 Entries are JSON files named by a hash of the video's identity (absolute path, size, modification
-time) and of the call (window, rate, detector, classes). Nothing is cached unless
-``GroundConfig.cache_dir`` is set.
+time) and of the call (rate, detector, confidence). The folder is ``GroundConfig.cache_dir`` or,
+by default, ``$STAG_CACHE_DIR`` / ``$XDG_CACHE_HOME/stag/perception`` / ``~/.cache/stag/perception``
+(:meth:`PerceptionCache.default`). A change to any tools module changes every key, so an entry
+never outlives the code that made it.
 
 >>> import tempfile
 >>> cache = PerceptionCache(tempfile.mkdtemp())
@@ -28,10 +30,17 @@ def _tools_version() -> str:
 
     root = Path(tools.__file__).parent
     digest = hashlib.sha1()
-    for name in ("video.py", "detect.py", "track.py", "perceive.py"):
-        f = root / name
-        digest.update(f.read_bytes() if f.exists() else b"")
+    for f in sorted(root.rglob("*.py")):
+        digest.update(f.relative_to(root).as_posix().encode() + f.read_bytes())
     return digest.hexdigest()[:12]
+
+
+def default_folder() -> Path:
+    """Where perception is cached when no folder is configured."""
+    if os.environ.get("STAG_CACHE_DIR"):
+        return Path(os.environ["STAG_CACHE_DIR"]) / "perception"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "stag" / "perception"
 
 
 class PerceptionCache:
@@ -40,6 +49,11 @@ class PerceptionCache:
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def default(cls) -> PerceptionCache:
+        """The cache in :func:`default_folder`."""
+        return cls(default_folder())
 
     def key(self, video: str | os.PathLike[str], **call: Any) -> str:
         """A key for ``call`` on this exact file with this version of the tools (a change gets new keys)."""

@@ -1,15 +1,14 @@
 """The embedded planner: offline, on CPU, no model server.
 
-It reads the query with :func:`agent.query.parse_query` (the bundled sentence encoder matches
-unlisted words), looks coarsely at the whole video with the detector to find *when* the named
-objects are around, then chooses the tracks whose kinematics satisfy the query's action predicate
-(:mod:`agent.predicates`) and gives each its own interval: where the predicate holds.
+It reads the query with :func:`agent.query.parse_query` (the bundled sentence encoder is loaded
+only for words the vocabulary does not list), then reasons over the tracks of the tools' one 1-FPS
+pass over the whole video: which tracks are of the named kind (a class vote over each track's life;
+close classes such as car / truck / bus accept each other; a cyclist is a person riding a bicycle),
+which satisfy the query's action predicate (:mod:`agent.predicates`), its relation to the camera and
+its attributes (colours measured on the track's crops, size), and how many the query asks for. Each
+referent's interval follows the query's interval convention (:data:`agent.vocabulary.SPAN_OF`).
 
-If nothing matches it asks the graph to look again: *narrow* (denser sampling where the target class
-was glimpsed but never tracked, e.g. a carriage crossing in two seconds) or *widen* (the whole
-video when the coarse look missed).
-
->>> from agent.api import GroundConfig
+>>> from agent.config import GroundConfig
 >>> planner = EmbeddedPlanner(GroundConfig())
 >>> planner.name
 'embedded'
@@ -18,30 +17,97 @@ video when the coarse look missed).
 from __future__ import annotations
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict
 
-from agent.api import GroundConfig
-from agent.intervals import merge
+from agent.config import GroundConfig
+from agent.intervals import longest, merge
 from agent.kinematics import Motion, motion
-from agent.plan import Decision, Pick, Scene, Window, event, last_second, tracking_fps
-from agent.predicates import Holds, Thresholds, evaluate
+from agent.plan import Decision, Pick, Scene, Window, class_matches, event, in_focus, last_second
+from agent.predicates import Holds, Thresholds, evaluate, scene_speed
 from agent.query import QueryPlan, parse_query
 from tools.track import Track
 from verifier.result import TraceEvent, VideoInfo
 
-NARROW_FPS = 4.0
-"""Sampling rate of a narrowed look (where a class was glimpsed but not tracked at 1 FPS)."""
+
+class Candidate(BaseModel):
+    """A track the query may mean: where its predicate holds, its interval and how well it fits."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    track: Track
+    holds: Holds
+    interval: tuple[int, int]
+    score: float
+    attribute: float = 1.0
 
 
-def _rank_value(rank_by: str, m: Motion, holds: Holds) -> float:
-    s, e = holds.interval or (0, 0)
+def _rank_value(rank_by: str, m: Motion, c: Candidate) -> float:
+    s, e = c.holds.interval or c.interval
     sel = (m.seconds >= s) & (m.seconds <= e)
     if rank_by == "speed":
         return float(np.median(m.speed[sel])) if sel.any() else 0.0
     if rank_by == "size":
         return float(np.median(m.size[sel])) if sel.any() else 0.0
     if rank_by == "start":
-        return float(s)
+        return float(c.interval[0])
     return float(e - s)
+
+
+def riders(people: list[Track], tracks: list[Track], vehicles: list[str]) -> list[Track]:
+    """People riding one of ``vehicles`` (a cyclist: a person on a bicycle), boxed with what they ride.
+
+    A person rides a vehicle when, in most seconds both are seen (at least two), the vehicle's box
+    lies under the person's centre and overlaps the person's box; the rider's box is then the union.
+    """
+    from verifier.boxes import box_iou
+
+    mounts = [t for t in tracks if class_matches(t, vehicles)]
+    out = []
+    for p in people:
+        best: tuple[int, Track | None] = (0, None)
+        for v in mounts:
+            shared = sorted(set(p.boxes) & set(v.boxes))
+            on = [k for k in shared if box_iou(p.boxes[k], v.boxes[k]) > 0.05
+                  and v.boxes[k][0] <= (p.boxes[k][0] + p.boxes[k][2]) / 2 <= v.boxes[k][2]]
+            if len(on) >= 2 and len(on) >= 0.5 * len(shared) and len(on) > best[0]:
+                best = (len(on), v)
+        v = best[1]
+        if v is None:
+            continue
+        boxes = {k: (min(b[0], v.boxes[k][0]), min(b[1], v.boxes[k][1]), max(b[2], v.boxes[k][2]),
+                     max(b[3], v.boxes[k][3])) if k in v.boxes else b for k, b in p.boxes.items()}
+        out.append(p.model_copy(update={"boxes": boxes, "label": f"{p.label} on {v.label}"}))
+    return out
+
+
+def colour_match(track: Track, colours: dict[str, str]) -> float:
+    """How well a track's measured colours fit the query's (1 when none are asked): the smallest
+    fraction of an asked colour on the asked half of the box, scaled so 40% counts as a full match."""
+    if not colours:
+        return 1.0
+    fits = []
+    for name, where in colours.items():
+        upper, lower = track.upper_colors.get(name, 0.0), track.lower_colors.get(name, 0.0)
+        value = upper if where == "upper" else lower if where == "lower" else max(upper, lower)
+        fits.append(min(1.0, value / 0.4))
+    return float(min(fits))
+
+
+def camera_relation(m: Motion, relation: str, frame: tuple[int, int]) -> bool:
+    """Relations to the camera of footage shot from a moving vehicle: *ahead* (in front of the camera,
+    centred and low in the picture for most of its seconds) or *passing* (moving out past a side edge
+    while growing or large)."""
+    w, h = frame
+    cx = m.centre[:, 0] / w
+    if relation == "ahead":
+        centred = (np.abs(cx - 0.5) <= 0.22) & (m.boxes[:, 3] >= 0.55 * h)
+        return bool(centred.sum() >= max(2, 0.5 * len(cx)))
+    if relation == "passing":
+        last = m.boxes[-1]
+        at_edge = last[0] <= 0.03 * w or last[2] >= 0.97 * w
+        outward = np.sign(cx[-1] - 0.5) == np.sign(cx[-1] - cx[0]) and abs(cx[-1] - cx[0]) > 0.1
+        return bool(at_edge and outward)
+    return True
 
 
 class EmbeddedPlanner:
@@ -55,135 +121,127 @@ class EmbeddedPlanner:
 
     # -- understanding ---------------------------------------------------------------------------
     def understand(self, query: str, info: VideoInfo) -> tuple[QueryPlan, list[TraceEvent]]:
-        """Parse the query (the encoder is loaded on first use)."""
+        """Parse the query (the encoder is loaded only if a word is not in the vocabulary)."""
         from agent.encoder import load_encoder
 
-        plan = parse_query(query, load_encoder())
+        plan = parse_query(query, load_encoder)
         return plan, [event("plan_time", "plan", note) for note in plan.notes]
 
     # -- time ------------------------------------------------------------------------------------
     def plan_time(self, scene: Scene) -> tuple[list[Window], list[TraceEvent]]:
-        """Windows around the seconds where the coarse look saw a target class (else the whole video)."""
-        info, plan = scene.info, scene.plan
-        end = float(last_second(info))
-        whole = Window(start=0, end=end, sample_fps=tracking_fps(self.config, end + 1), reason="the whole video")
-        seen = sorted({s for c in (plan.classes if plan and plan.classes else scene.sightings)
-                       for s in scene.sightings.get(c, [])})
-        if not seen:
-            return [whole], [event("plan_time", "plan", "the coarse look saw no target object: looking at "
-                                   "the whole video")]
-        pad = max(3.0, 2.0 / max(self.config.coarse_fps, 1e-6))
-        spans = merge([(max(0.0, s - pad), min(end, s + pad)) for s in seen], gap=2 * pad)
-        covered = sum(e - s + 1 for s, e in spans)
-        if covered >= 0.7 * (end + 1):
-            return [whole], [event("plan_time", "plan", f"target objects seen across the video "
-                                   f"({len(seen)} coarse sightings): looking at all of it")]
-        rate = tracking_fps(self.config, covered)
-        windows = [Window(start=s, end=e, sample_fps=rate, reason="target objects seen here in the coarse look")
-                   for s, e in spans]
-        text = ", ".join(f"{w.start:g}-{w.end:g} s" for w in windows)
-        return windows, [event("plan_time", "plan", f"coarse look: target objects around {text}",
-                               windows=[list(w.key()[:2]) for w in windows])]
+        """The whole video: the tools perceive all of it once, and the predicates find the seconds."""
+        end = float(last_second(scene.info))
+        return [Window(start=0, end=end, reason="the whole video")], [
+            event("plan_time", "plan", f"looking at the whole video (0-{end:g} s) at 1 FPS; the action "
+                                       "predicates decide the seconds")]
 
     # -- space -----------------------------------------------------------------------------------
-    def _candidates(self, scene: Scene) -> list[tuple[Track, Holds, float]]:
-        plan = scene.plan
-        assert plan is not None
+    def _targets(self, scene: Scene, plan: QueryPlan) -> tuple[list[Track], list[TraceEvent]]:
+        targets = [t for t in scene.tracks if class_matches(t, plan.classes) and in_focus(t, scene.windows)]
+        if not plan.riding:
+            return targets, []
+        mounted = riders(targets, scene.tracks, plan.riding)
+        if mounted:
+            return mounted, [event("choose_referents", "note", f"{len(mounted)} of {len(targets)} "
+                                   f"{'/'.join(plan.classes)} track(s) ride a {'/'.join(plan.riding)}")]
+        vehicles = [t for t in scene.tracks if class_matches(t, plan.riding)]
+        return vehicles, [event("choose_referents", "note", f"nobody is seen riding a {'/'.join(plan.riding)}: "
+                                f"answering the {'/'.join(plan.riding)} track(s) themselves")]
+
+    def _interval(self, plan: QueryPlan, t: Track, holds: Holds, by_id: dict[int, Track]) -> tuple[int, int]:
+        """The referent's interval by the query's convention (see agent.vocabulary.SPAN_OF)."""
+        if plan.span == "track":
+            return (t.first, t.last)
+        if plan.span == "pair" and holds.partner in by_id:
+            other = by_id[holds.partner]
+            s, e = max(t.first, other.first), min(t.last, other.last)
+            if s <= e:
+                return (s, e)
+        if plan.span == "state" and holds.spans:
+            return longest(merge(holds.spans, gap=2)) or holds.interval
+        return holds.interval
+
+    def _candidates(self, scene: Scene, plan: QueryPlan) -> tuple[list[Candidate], list[TraceEvent]]:
         frame = (scene.info.width, scene.info.height)
-        targets = [t for t in scene.tracks if not plan.classes or t.label in plan.classes]
-        if plan.other_classes is not None:
-            other_tracks = [t for t in scene.tracks if t.label in plan.other_classes]
-        else:
-            other_tracks = list(scene.tracks)
-        others = [motion(t) for t in other_tracks]
+        targets, events = self._targets(scene, plan)
+        motions = {t.id: motion(t) for t in scene.tracks}
+        by_id = {t.id: t for t in scene.tracks}
+        others = [motions[t.id] for t in scene.tracks
+                  if plan.other_classes is None or class_matches(t, plan.other_classes)]
+        peers = [motions[t.id] for t in scene.tracks if class_matches(t, plan.classes)]
+        typical = scene_speed(peers, self.thresholds)
         window = (int(min((w.start for w in scene.windows), default=0)),
                   int(max((w.end for w in scene.windows), default=scene.info.duration)))
         out = []
         for t in targets:
             m = motion(t)
             holds = evaluate(plan.predicate, m, frame=frame, direction=plan.direction, others=others,
-                             window=window, th=self.thresholds)
-            if holds.interval is None:
+                             window=window, th=self.thresholds, typical_speed=typical)
+            if holds.interval is None or (plan.camera and not camera_relation(m, plan.camera, frame)):
                 continue
-            s, e = holds.interval
+            interval = self._interval(plan, t, holds, by_id)
+            s, e = interval
             det = float(np.mean([v for k, v in t.scores.items() if s <= k <= e] or [0.0]))
-            out.append((t, holds, det))
-        return out
+            length = e - s + 1
+            attribute = colour_match(t, plan.colours)
+            score = float(np.clip((0.45 * holds.strength + 0.35 * det + 0.2 * min(1.0, length / 5))
+                                  * (0.4 + 0.6 * attribute), 0, 1))
+            out.append(Candidate(track=t, holds=holds, interval=interval, score=score, attribute=attribute))
+        return out, events
+
+    def _select(self, plan: QueryPlan, cands: list[Candidate]) -> tuple[list[Candidate], int]:
+        """The candidates the query means, best first; and how many matched before counting."""
+        if plan.colours:
+            good = [c for c in cands if c.attribute >= 0.5]
+            cands = good or sorted(cands, key=lambda c: -c.attribute)[:1]
+        if plan.size and cands:
+            heights = [c.track.height_px or float(np.median([b[3] - b[1] for b in c.track.boxes.values()]))
+                       for c in cands]
+            order = np.argsort(heights)
+            cands = [cands[i] for i in (order[::-1] if plan.size == "large" else order)]
+            if plan.count is None:
+                cut = np.median(heights)
+                cands = [c for c, h in zip(cands, sorted(heights, reverse=plan.size == "large"))
+                         if (h >= cut if plan.size == "large" else h <= cut)]
+        elif plan.rank_by:
+            cands = sorted(cands, key=lambda c: _rank_value(plan.rank_by, motion(c.track), c),
+                           reverse=plan.rank_descending)
+            cands = cands[plan.rank_index - 1:]
+        else:
+            cands = sorted(cands, key=lambda c: (-c.score, c.track.id))
+        limit = min(plan.count or self.config.max_referents, self.config.max_referents)
+        return cands[:limit], len(cands)
 
     def choose(self, scene: Scene, max_rounds: int) -> tuple[Decision, list[TraceEvent]]:
-        """Tracks whose predicate holds; ranked, counted; or a wider/narrower look if none."""
+        """Tracks whose predicate holds; ranked, counted; a message saying why when none does."""
         plan = scene.plan
         assert plan is not None
-        cands = self._candidates(scene)
-        events: list[TraceEvent] = []
+        cands, events = self._candidates(scene, plan)
         if not cands:
-            retry = self._look_again(scene, max_rounds)
-            if retry is not None:
-                return retry, [event("choose_referents", "decision", retry.message)]
             what = ", ".join(plan.classes) or "object"
             seen = sorted({t.label for t in scene.tracks})
-            if not any(t.label in plan.classes for t in scene.tracks) and plan.classes:
-                msg = (f"no {what} was found in the video (the detector saw: {', '.join(seen) or 'nothing'})")
+            if plan.classes and not any(class_matches(t, plan.classes) for t in scene.tracks):
+                msg = f"no {what} was found in the video (the detector saw: {', '.join(seen) or 'nothing'})"
             else:
                 msg = f"no {what} does what the query says ({plan.predicate}" + (
-                    f", {plan.direction}" if plan.direction else "") + ")"
-            return Decision(action="accept", message=msg), [event("choose_referents", "decision", msg)]
-
-        scored = []
-        for t, holds, det in cands:
-            s, e = holds.interval
-            length = e - s + 1
-            score = float(np.clip(0.45 * holds.strength + 0.35 * det + 0.2 * min(1.0, length / 5), 0, 1))
-            scored.append((t, holds, score))
-        if plan.rank_by:
-            scored.sort(key=lambda x: _rank_value(plan.rank_by, motion(x[0]), x[1]),
-                        reverse=plan.rank_descending)
-        else:
-            scored.sort(key=lambda x: (-x[2], x[0].id))
-        limit = min(plan.count or self.config.max_referents, self.config.max_referents)
-        chosen = scored[:limit]
-        picks = [Pick(track_id=t.id, interval=h.interval, score=round(sc, 3), reason=h.reason)
-                 for t, h, sc in chosen]
+                    f", {plan.direction}" if plan.direction else "") + (
+                    f", {plan.camera} the camera" if plan.camera else "") + ")"
+            return Decision(action="accept", message=msg), [*events, event("choose_referents", "decision", msg)]
+        chosen, matched = self._select(plan, cands)
+        by_id = {t.id: t for t in scene.tracks}
+        picks = [Pick(track_id=c.track.id, interval=c.interval, score=round(c.score, 3), reason=c.holds.reason,
+                      **({"label": c.track.label, "boxes": c.track.boxes} if c.track is not by_id.get(c.track.id)
+                         else {}))
+                 for c in chosen]
         for p in picks:
-            events.append(event("choose_referents", "decision", f"referent #{p.track_id}: {p.reason}",
-                                track_id=p.track_id, interval=list(p.interval), score=p.score))
-        if len(scored) > limit:
-            events.append(event("choose_referents", "note", f"{len(scored) - limit} more matching track(s) "
-                                f"left out (the query asks for {limit})"))
-        msg = f"chose {len(picks)} referent(s) of {len(scored)} matching track(s)"
+            events.append(event("choose_referents", "decision", f"referent #{p.track_id}: {p.reason}; interval "
+                                f"{p.interval[0]}-{p.interval[1]} s ({plan.span})", track_id=p.track_id,
+                                interval=list(p.interval), score=p.score))
+        if matched > len(picks):
+            events.append(event("choose_referents", "note", f"{matched - len(picks)} more matching track(s) "
+                                f"left out (the query asks for {len(picks)})"))
+        msg = f"chose {len(picks)} referent(s) of {len(cands)} matching track(s)"
         return Decision(action="accept", picks=picks, message=msg), events
-
-    def _look_again(self, scene: Scene, max_rounds: int) -> Decision | None:
-        """A narrower, denser look where a target class was glimpsed, or the whole video if unseen."""
-        plan = scene.plan
-        if scene.round >= max_rounds or plan is None:
-            return None
-        end = float(last_second(scene.info))
-        looked = {w.key() for w in scene.windows}
-        classes = plan.classes or None
-        tracked = {s for t in scene.tracks if not classes or t.label in classes for s in t.boxes}
-        glimpses = sorted({s for c in (classes or list(scene.sightings)) for s in scene.sightings.get(c, [])}
-                          - tracked)
-        if glimpses:
-            spans = merge([(max(0.0, s - 2.0), min(end, s + 2.0)) for s in glimpses], gap=1.0)
-            windows = [Window(start=s, end=e, sample_fps=max(NARROW_FPS, tracking_fps(self.config, end + 1)),
-                              classes=classes, reason="glimpsed but not tracked: a denser look", closer=True)
-                       for s, e in spans[:4]]
-            windows = [w for w in windows if w.key() not in looked]
-            if windows:
-                text = ", ".join(f"{w.start:g}-{w.end:g} s" for w in windows)
-                return Decision(action="narrow", windows=windows,
-                                message=f"no track satisfies the query; the target was glimpsed at "
-                                        f"{glimpses[:6]} s: looking again at {text} at {windows[0].sample_fps:g} FPS")
-        covered = sum(w.end - w.start + 1 for w in scene.windows if w.sample_fps >= self.config.sample_fps)
-        if covered < end + 1 - 1e-6:
-            whole = Window(start=0, end=end, sample_fps=tracking_fps(self.config, end + 1),
-                           reason="widened to the whole video")
-            if whole.key() not in looked:
-                return Decision(action="widen", windows=[whole],
-                                message="no track satisfies the query in the windows looked at: widening to "
-                                        "the whole video")
-        return None
 
     # -- refine ----------------------------------------------------------------------------------
     def refine(self, scene: Scene, picks: list[Pick]) -> tuple[list[Pick], list[TraceEvent]]:
@@ -191,7 +249,7 @@ class EmbeddedPlanner:
         by_id = {t.id: t for t in scene.tracks}
         out, events = [], []
         for p in picks:
-            secs = [s for s in by_id[p.track_id].boxes if p.interval[0] <= s <= p.interval[1]]
+            secs = [s for s in (p.boxes or by_id[p.track_id].boxes) if p.interval[0] <= s <= p.interval[1]]
             if not secs:
                 continue
             interval = (min(secs), max(secs))

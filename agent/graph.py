@@ -23,7 +23,7 @@ from pathlib import Path
 from langgraph.graph import END, START, StateGraph
 
 from agent import nodes
-from agent.api import Cancelled, GroundConfig, ProgressEvent
+from agent.config import Cancelled, GroundConfig, ProgressEvent
 from agent.plan import Planner, event
 from agent.state import STATE_TYPES, Deps, GroundState
 from verifier.result import GroundingResult

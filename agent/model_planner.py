@@ -32,7 +32,7 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from agent import prompts
-from agent.api import GroundConfig
+from agent.config import GroundConfig
 from agent.embedded import EmbeddedPlanner
 from agent.intervals import merge
 from agent.model_catalog import DEFAULT_MODEL, REGISTRY, spec_for_name
@@ -46,7 +46,7 @@ from agent.model_client import (
     fit,
     image_tokens,
 )
-from agent.plan import Decision, Pick, PlannerFailure, Scene, Window, event, last_second, tracking_fps
+from agent.plan import Decision, Pick, PlannerFailure, Scene, Window, class_matches, event, in_focus, last_second
 from agent.query import QueryPlan
 from tools.track import Track
 from verifier.result import TraceEvent, VideoInfo
@@ -156,7 +156,7 @@ class ModelPlanner:
         info = scene.info
         last = last_second(info)
         if self.direct:
-            return [Window(start=0, end=last, sample_fps=1.0, reason="direct mode: the model reads the whole video")], [
+            return [Window(start=0, end=last, reason="direct mode: the model reads the whole video")], [
                 event("plan_time", "plan", "direct mode: the model will read the whole video at 1 FPS")]
         rate = min(1.0, self.config.model_frames / max(1.0, last + 1))
         samples = [(s.time, s.image) for s in iter_samples(scene.video, rate)][: self.config.model_frames]
@@ -179,10 +179,8 @@ class ModelPlanner:
         if not spans:
             events.append(event("plan_time", "plan", f"the model sees no interval ({answer.reason}); the tools "
                                 "will look at the whole video"))
-            return [Window(start=0, end=last, sample_fps=tracking_fps(self.config, last + 1),
-                           reason="model saw no interval")], events
-        rate = tracking_fps(self.config, sum(e - s + 1 for s, e in spans))
-        windows = [Window(start=s, end=e, sample_fps=rate, reason="the model's interval") for s, e in spans]
+            return [Window(start=0, end=last, reason="model saw no interval")], events
+        windows = [Window(start=s, end=e, reason="the model's interval") for s, e in spans]
         events.append(event("plan_time", "plan", "model intervals: " + ", ".join(f"{w.start:g}-{w.end:g} s"
                                                                                    for w in windows)
                             + f" ({answer.reason})", intervals=[[w.start, w.end] for w in windows]))
@@ -237,7 +235,7 @@ class ModelPlanner:
             msg = f"direct mode: {len(picks)} track(s) from the model"
             return Decision(action="accept", picks=picks, message=msg), [event("choose_referents", "decision", msg)]
         plan = scene.plan
-        cands = [t for t in scene.tracks if not plan or not plan.classes or t.label in plan.classes]
+        cands = [t for t in scene.tracks if (not plan or class_matches(t, plan.classes)) and in_focus(t, scene.windows)]
         if not cands:
             return self.helper.choose(scene, max_rounds)  # nothing to show: the embedded rules decide where to look
         cands = sorted(cands, key=lambda t: -len(t.boxes))[:MAX_MARKED]
@@ -339,11 +337,9 @@ class ModelPlanner:
         last = last_second(info)
         if answer.action in ("widen", "narrow"):
             spans = [s for s in (_clip_span(x, last) for x in answer.intervals) if s]
-            fps = tracking_fps(self.config, sum(e - s + 1 for s, e in spans))
-            fps = max(fps, 4.0) if answer.action == "narrow" else fps
             looked = {w.key() for w in scene.windows}
-            windows = [w for w in (Window(start=s, end=e, sample_fps=fps, reason=f"the model asked to {answer.action}",
-                                          closer=answer.action == "narrow") for s, e in spans) if w.key() not in looked]
+            windows = [w for w in (Window(start=s, end=e, reason=f"the model asked to {answer.action}")
+                                   for s, e in spans) if w.key() not in looked]
             return Decision(action=answer.action, windows=windows,
                             message=f"the model asks to {answer.action}: {spans} ({answer.reason})")
         by_id = {t.id: t for t in cands}

@@ -1,7 +1,8 @@
 """The graph's nodes, one per step of the algorithm; each reads the state and returns an update.
 
-probe -> plan_time -> perceive -> choose_referents (-> perceive again, bounded) -> refine -> smooth
--> answer. Planner calls go through :func:`_ask`, which falls back to the embedded planner when the
+probe -> plan_time -> perceive -> choose_referents (-> refocus and choose again, bounded) -> refine
+-> smooth -> answer. Perception is one pass over the whole video (:mod:`agent.perception`); the
+nodes only ask the planner and assemble its answers. Planner calls go through :func:`_ask`, which falls back to the embedded planner when the
 configured one fails and records that in the trace.
 """
 
@@ -15,8 +16,7 @@ from langgraph.runtime import Runtime
 
 from agent.plan import PlannerFailure, Scene, event, last_second
 from agent.state import Deps, GroundState
-from tools.track import Track
-from verifier.result import GroundingResult, Referent, TraceEvent
+from verifier.result import GroundingResult, Referent, RunStats, TraceEvent
 
 T = TypeVar("T")
 
@@ -33,8 +33,7 @@ def _stamp(events: list[TraceEvent], deps: Deps) -> list[TraceEvent]:
 def _scene(state: GroundState) -> Scene:
     return Scene(
         query=state["query"], video=state["video"], info=state["info"], plan=state.get("plan"),
-        tracks=state.get("tracks", []), sightings=state.get("sightings", {}),
-        windows=state.get("perceived", []), round=state.get("round", 0),
+        tracks=state.get("tracks", []), windows=state.get("perceived", []), round=state.get("round", 0),
     )
 
 
@@ -72,97 +71,17 @@ def probe(state: GroundState, runtime: Runtime[Deps]) -> dict:
             "timings": {"probe": time.perf_counter() - t}}
 
 
-def _cache(deps: Deps):
-    from agent.cache import PerceptionCache
-
-    return PerceptionCache(deps.config.cache_dir) if deps.config.cache_dir else None
-
-
-def coarse_look(state: GroundState, deps: Deps) -> dict[str, list[int]]:
-    """Detect every class (no tracking) at the coarse rate over the whole video: class -> seconds seen."""
-    from tools.detect import load_detector
-    from tools.video import iter_samples
-    from verifier.timebase import sample_times
-
-    info, cfg = state["info"], deps.config
-    cache = _cache(deps)
-    conf = max(cfg.conf, 0.3)
-    key = (cache.key(state["video"], kind="coarse", fps=cfg.coarse_fps, detector=cfg.coarse_detector, conf=conf)
-           if cache else "")
-    if cache is not None and (hit := cache.get(key)) is not None:
-        return hit
-    detector = load_detector(cfg.coarse_detector, device=cfg.device, conf=conf)
-    total = max(1, len(sample_times(info.frame_count, info.fps, cfg.coarse_fps)))
-    lo, hi = _SPAN["plan_time"]
-    seen: dict[str, set[int]] = {}
-    for i, sample in enumerate(iter_samples(state["video"], cfg.coarse_fps)):
-        det = detector.detect([sample.image])[0]
-        for name in det.data.get("class_name", []):
-            seen.setdefault(str(name), set()).add(round(sample.time))
-        deps.progress("sample", lo + (hi - lo) * (i + 1) / total, f"coarse look {i + 1}/{total}")
-    out = {k: sorted(v) for k, v in sorted(seen.items())}
-    if cache is not None:
-        cache.put(key, out)
-    return out
-
-
 def plan_time(state: GroundState, runtime: Runtime[Deps]) -> dict:
-    """Understand the query, look coarsely at the whole video, and choose windows to perceive."""
+    """Understand the query and choose the windows of the video the planner will focus on."""
     deps = runtime.context
     t = time.perf_counter()
     deps.progress("plan", _SPAN["plan_time"][0], "reading the query")
     plan, events, used = _ask(deps, state, "plan_time", lambda p: p.understand(state["query"], state["info"]))
-    sightings = coarse_look(state, deps)
-    wanted = {k: v for k, v in sightings.items() if not plan.classes or k in plan.classes}
-    seen = ", ".join(f"{k} at {len(v)} s" for k, v in wanted.items()) or "no target object"
-    events.append(event("plan_time", "tool", f"coarse look at {deps.config.coarse_fps:g} FPS: {seen}",
-                        sightings=sightings))
-    state = {**state, "plan": plan, "sightings": sightings, "planner": used}
+    state = {**state, "plan": plan, "planner": used}
     windows, more, used = _ask(deps, state, "plan_time", lambda p: p.plan_time(_scene(state)))
     deps.progress("plan", _SPAN["plan_time"][1], f"{len(windows)} window(s) to look at")
-    return {"plan": plan, "sightings": sightings, "windows": windows, "planner": used,
+    return {"plan": plan, "windows": windows, "planner": used,
             "trace": _stamp(events + more, deps), "timings": {"plan_time": time.perf_counter() - t}}
-
-
-def _to_seconds(track: Track, sample_fps: float, new_id: int) -> Track | None:
-    """The track with boxes keyed by second: each second takes its nearest sample (within half a second)."""
-    boxes: dict[int, tuple] = {}
-    scores: dict[int, float] = {}
-    best: dict[int, float] = {}
-    for idx, box in track.boxes.items():
-        t = idx / sample_fps
-        sec = round(t)
-        off = abs(t - sec)
-        if off < best.get(sec, 1e9):
-            best[sec], boxes[sec], scores[sec] = off, box, track.scores.get(idx, 1.0)
-    if not boxes:
-        return None
-    return Track(id=new_id, label=track.label, boxes=dict(sorted(boxes.items())), scores=dict(sorted(scores.items())))
-
-
-def _same_object(a: Track, b: Track, min_iou: float = 0.3) -> bool:
-    """True when two tracks of one class overlap well at some second they share."""
-    from verifier.boxes import box_iou
-
-    return a.label == b.label and any(box_iou(a.boxes[k], b.boxes[k]) >= min_iou for k in set(a.boxes) & set(b.boxes))
-
-
-def _run_tools(video: str, w, deps: Deps, tracker, on_progress) -> tuple[list[Track], int, dict[str, float]]:
-    """tools.perceive on one window (through the cache when configured): tracks, samples, timings."""
-    from tools.perceive import perceive as run_tools
-
-    cfg = deps.config
-    cache = _cache(deps)
-    key = cache.key(video, kind="perceive", start=w.start, end=w.end, fps=w.sample_fps, classes=w.classes,
-                    detector=cfg.detector, tracker=tracker.model_dump() if tracker else None) if cache else ""
-    if cache is not None and (hit := cache.get(key)) is not None:
-        return [Track.model_validate(t) for t in hit["tracks"]], hit["samples"], {"cached": 1.0}
-    seen = run_tools(video, sample_fps=w.sample_fps, detector=cfg.detector, classes=w.classes, start=w.start,
-                     end=w.end, tracker=tracker, on_progress=on_progress, device=cfg.device)
-    timings = {k: round(v, 3) for k, v in seen.timings.items()}
-    if cache is not None:
-        cache.put(key, {"tracks": [t.model_dump(mode="json") for t in seen.tracks], "samples": len(seen.times)})
-    return seen.tracks, len(seen.times), timings
 
 
 def _direct_tracks(state: GroundState, deps: Deps) -> dict | None:
@@ -185,48 +104,36 @@ def _direct_tracks(state: GroundState, deps: Deps) -> dict | None:
 
 
 def perceive(state: GroundState, runtime: Runtime[Deps]) -> dict:
-    """Run the tools (sample at the window's rate, detect, track) on every window not yet perceived."""
-    from tools.track import TrackerConfig
+    """The tools' one pass over the whole video (1 FPS, cached per video); later rounds only refocus."""
+    from agent.perception import look
 
     deps = runtime.context
     t = time.perf_counter()
+    todo = state.get("windows", [])
+    if state.get("looked"):
+        return {"perceived": [*state.get("perceived", []), *todo], "windows": []}
     direct = _direct_tracks(state, deps)
     if direct is not None and not direct.pop("_failed", False):
-        return direct
+        return {**direct, "looked": True}
     head = direct or {}
-    done = {w.key() for w in state.get("perceived", [])}
-    todo = [w for w in state.get("windows", []) if w.key() not in done]
-    tracks = list(state.get("tracks", []))
-    next_id = max((tr.id for tr in tracks), default=0) + 1
     lo, hi = _SPAN["perceive"]
-    if state.get("round", 0) > 0:
-        lo = hi = _SPAN["perceive"][1]
-    events: list[TraceEvent] = []
-    for n, w in enumerate(todo):
-        def on_progress(_stage: str, k: int, total: int, n: int = n) -> None:
-            frac = lo + (hi - lo) * (n + k / max(total, 1)) / len(todo)
-            deps.progress("detect", frac, f"window {n + 1}/{len(todo)}: sample {k}/{total}")
+    settings = deps.config.perception()
 
-        classes = w.classes  # None: every class, so one look serves every query about this video
-        tracker = TrackerConfig(min_seen_s=1.0) if w.sample_fps >= 2 else None
-        seen_tracks, samples, timings = _run_tools(state["video"], w, deps, tracker, on_progress)
-        new = [tr for tr in (_to_seconds(tr, w.sample_fps, next_id + i) for i, tr in enumerate(seen_tracks)) if tr]
-        next_id += len(seen_tracks)
-        if w.closer and new:
-            # A denser look replaces the coarser tracks it saw again (same object at a shared second).
-            tracks = [tr for tr in tracks if not any(_same_object(tr, nt) for nt in new)]
-        tracks.extend(new)
-        labels = sorted({tr.label for tr in new})
-        events.append(event(
-            "perceive", "tool",
-            f"perceive {w.start:g}-{w.end:g} s at {w.sample_fps:g} FPS ({w.reason}): {samples} samples, "
-            f"{len(new)} track(s)" + (f" ({', '.join(labels)})" if labels else ""),
-            window=[w.start, w.end], sample_fps=w.sample_fps, classes=classes, tracks=len(new),
-            timings=timings,
-        ))
-    deps.progress("track", hi, f"{len(tracks)} track(s)")
-    return {"tracks": tracks, "perceived": [*state.get("perceived", []), *todo], "windows": [],
-            "trace": [*head.get("trace", []), *_stamp(events, deps)], "timings": {"perceive": time.perf_counter() - t},
+    def on_progress(k: int, n: int) -> None:
+        deps.progress("detect", lo + (hi - lo) * k / max(n, 1), f"sample {k}/{n}")
+
+    seen = look(state["video"], settings, on_progress)
+    st = seen.stats
+    labels = sorted({tr.label for tr in seen.tracks})
+    rate = st.frames_detected / max(state["info"].duration, 1e-9)
+    message = (f"perceive the whole video at {settings.sample_fps:g} FPS{' (cached)' if st.cached else ''}: "
+               f"{st.frames_detected} frames detected ({rate:.2f} per second of video), {len(seen.tracks)} "
+               f"track(s)" + (f" ({', '.join(labels)})" if labels else ""))
+    deps.progress("track", hi, f"{len(seen.tracks)} track(s)")
+    return {"tracks": seen.tracks, "stats": st, "looked": True, "perceived": [*state.get("perceived", []), *todo],
+            "windows": [], "trace": [*head.get("trace", []), *_stamp([event("perceive", "tool", message,
+                                                                                **st.model_dump())], deps)],
+            "timings": {"perceive": time.perf_counter() - t},
             **({"planner": head["planner"]} if "planner" in head else {})}
 
 
@@ -276,14 +183,14 @@ def smooth(state: GroundState, runtime: Runtime[Deps]) -> dict:
     for p in state.get("picks", []):
         tr = by_id[p.track_id]
         s, e = p.interval[0], min(p.interval[1], last)
-        raw = {k: b for k, b in tr.boxes.items() if s <= k <= e}
+        raw = {k: b for k, b in (p.boxes or tr.boxes).items() if s <= k <= e}
         if not raw:
             continue
         boxes = fill_gaps(smooth_boxes(raw), max_gap=3)
         w, h = info.width, info.height
         boxes = {k: (min(max(b[0], 0.0), w), min(max(b[1], 0.0), h), min(max(b[2], 0.0), w), min(max(b[3], 0.0), h))
                  for k, b in boxes.items()}
-        referents.append(Referent(id=tr.id, label=tr.label, interval=(min(boxes), max(boxes)), boxes=boxes,
+        referents.append(Referent(id=tr.id, label=p.label or tr.label, interval=(min(boxes), max(boxes)), boxes=boxes,
                                   score=p.score))
     deps.progress("smooth", _SPAN["smooth"][1], "smoothed")
     return {"referents": referents,
@@ -310,8 +217,13 @@ def answer(state: GroundState, runtime: Runtime[Deps]) -> dict:
     others = [Referent(id=t.id, label=t.label, interval=(min(t.boxes), max(t.boxes)), boxes=t.boxes,
                        score=min(1.0, max(0.0, sum(t.scores.values()) / max(1, len(t.scores)))))
               for t in state.get("tracks", []) if t.id not in chosen and t.boxes]
+    calls = sum(1 for e in trace if e.kind == "model")
+    stats = state.get("stats") or RunStats()
+    stats = stats.model_copy(update={"model_calls": calls, "tracks": len(state.get("tracks", [])),
+                                     "timings": {**stats.timings, **timings}})
     result = GroundingResult(query=state["query"], video=video, referents=referents, others=others,
-                             trace=trace, timings=timings, planner=state.get("planner", deps.planner.name))
+                             trace=trace, timings=timings, stats=stats,
+                             planner=state.get("planner", deps.planner.name))
     deps.progress("answer", 1.0, summary)
     return {"result": result, "trace": [final]}
 

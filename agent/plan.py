@@ -14,35 +14,30 @@ A planner answers three questions the graph asks in order: *when* to look (:meth
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from agent.api import GroundConfig
 from agent.query import QueryPlan
 from tools.track import Track
-from verifier.result import TraceEvent, VideoInfo
+from verifier.result import Box, TraceEvent, VideoInfo
 
 
 class Window(BaseModel):
-    """A span of the video to perceive, at a sampling rate, for some classes (None = the query's)."""
+    """A span of the video the planner focuses on (the tools perceive the whole video once)."""
 
     start: float = Field(ge=0)
     end: float = Field(ge=0)
-    sample_fps: float = Field(default=1.0, gt=0)
-    classes: list[str] | None = None
     reason: str = ""
-    closer: bool = Field(default=False, description="a denser look at what a coarser window saw (its tracks replace)")
 
     @property
     def seconds(self) -> int:
         """Whole seconds covered (inclusive)."""
         return int(self.end) - int(self.start) + 1
 
-    def key(self) -> tuple[float, float, float, tuple[str, ...] | None]:
-        """Identity of the window (what was perceived)."""
-        return (self.start, self.end, self.sample_fps, tuple(self.classes) if self.classes else None)
+    def key(self) -> tuple[float, float]:
+        """Identity of the window."""
+        return (self.start, self.end)
 
 
 class Pick(BaseModel):
@@ -52,6 +47,9 @@ class Pick(BaseModel):
     interval: tuple[int, int]
     score: float = Field(default=1.0, ge=0, le=1)
     reason: str = ""
+    label: str | None = Field(default=None, description="the referent's name when not the track's (a cyclist)")
+    boxes: dict[int, Box] | None = Field(default=None, description="boxes when not the track's own (a rider "
+                                                                   "boxed with what it rides)")
 
 
 class Decision(BaseModel):
@@ -59,7 +57,7 @@ class Decision(BaseModel):
 
     action: Literal["accept", "widen", "narrow"]
     picks: list[Pick] = Field(default_factory=list)
-    windows: list[Window] = Field(default_factory=list, description="where to look next (widen/narrow)")
+    windows: list[Window] = Field(default_factory=list, description="where to focus next (widen/narrow)")
     message: str = ""
 
 
@@ -70,9 +68,8 @@ class Scene(BaseModel):
     video: str
     info: VideoInfo
     plan: QueryPlan | None = None
-    tracks: list[Track] = Field(default_factory=list, description="boxes keyed by second")
-    sightings: dict[str, list[int]] = Field(default_factory=dict, description="class -> seconds it was detected")
-    windows: list[Window] = Field(default_factory=list, description="windows perceived so far")
+    tracks: list[Track] = Field(default_factory=list, description="boxes keyed by second, the whole video")
+    windows: list[Window] = Field(default_factory=list, description="windows focused on so far")
     round: int = 0
 
 
@@ -94,7 +91,7 @@ class Planner(Protocol):
         ...
 
     def plan_time(self, scene: Scene) -> tuple[list[Window], list[TraceEvent]]:
-        """Candidate windows from a coarse look at the whole video."""
+        """The windows of the video to focus on (the tools perceive all of it once)."""
         ...
 
     def choose(self, scene: Scene, max_rounds: int) -> tuple[Decision, list[TraceEvent]]:
@@ -115,20 +112,17 @@ def last_second(info: VideoInfo) -> int:
     return max(0, int((info.frame_count - 1) / info.fps))
 
 
-def tracking_fps(config: GroundConfig, seconds: float) -> float:
-    """The rate the tools sample at to track ``seconds`` of video.
+def class_matches(track: Track, classes: list[str]) -> bool:
+    """True when the track is of one of ``classes`` (its life's class vote and close classes count;
+    an empty list accepts every track)."""
+    from tools.vocabulary import accepts
 
-    ByteTrack links boxes by overlap; at 1 FPS a walker moves more than its own width between
-    samples and is lost, so the tools sample denser (answers stay one box per second) as far as
-    ``track_budget`` allows.
+    return accepts(classes, track.label, track.class_counts)
 
-    >>> tracking_fps(GroundConfig(), 10), tracking_fps(GroundConfig(), 60), tracking_fps(GroundConfig(), 600)
-    (4.0, 2.0, 1.0)
-    """
-    if config.track_fps is not None:
-        return config.track_fps
-    dense = config.track_budget / max(seconds, 1.0)
-    return float(max(config.sample_fps, min(4.0, math.floor(dense * 2) / 2)))
+
+def in_focus(track: Track, windows: list[Window]) -> bool:
+    """True when the track has a box inside one of ``windows`` (no windows: everywhere)."""
+    return not windows or any(w.start <= k <= w.end for w in windows for k in track.boxes)
 
 
 def event(step: str, kind: str, message: str, elapsed: float = 0.0, **data: Any) -> TraceEvent:

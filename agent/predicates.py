@@ -30,8 +30,10 @@ class Thresholds(BaseModel):
 
     move_on: float = 0.16
     move_off: float = 0.09
-    fast_on: float = 0.8
-    fast_off: float = 0.65
+    fast_on: float = 1.0
+    fast_off: float = 0.8
+    fast_relative: float = Field(1.7, description="also fast: this many times the scene's typical moving speed")
+    fast_floor: float = Field(0.55, description="never fast below this speed (box sizes per second)")
     slow_below: float = 0.5
     still_on: float = 0.10
     still_off: float = 0.20
@@ -54,6 +56,7 @@ class Holds(BaseModel):
     spans: list[tuple[int, int]] = Field(default_factory=list)
     interval: tuple[int, int] | None = None
     strength: float = Field(0.0, description="mean signal inside the interval, 0..1")
+    partner: int | None = Field(default=None, description="the other track of a relation (followed, approached)")
     reason: str = ""
 
 
@@ -110,6 +113,36 @@ def _nearest(m: Motion, others: Sequence[Motion]) -> tuple[np.ndarray, list[Moti
             if d < dist[i]:
                 dist[i], who[i] = d, o
     return dist, who
+
+
+def _partner(m: Motion, others: Sequence[Motion], interval: tuple[int, int] | None) -> int | None:
+    """The other track nearest ``m`` most often inside ``interval``."""
+    if interval is None:
+        return None
+    _, who = _nearest(m, others)
+    ids = [o.track_id for sec, o in zip(m.seconds, who) if o is not None and interval[0] <= sec <= interval[1]]
+    return max(set(ids), key=ids.count) if ids else None
+
+
+def _own_closing(m: Motion, others: Sequence[Motion]) -> np.ndarray:
+    """Per second: how fast ``m`` itself moves towards its nearest other (box sizes per second)."""
+    _, who = _nearest(m, others)
+    out = np.zeros(len(m.seconds))
+    for i, (sec, o) in enumerate(zip(m.seconds, who)):
+        if o is None or (j := o.index(int(sec))) is None:
+            continue
+        gap = o.centre[j] - m.centre[i]
+        norm = float(np.linalg.norm(gap))
+        if norm > 0:
+            out[i] = float(np.array([m.vx[i], m.vy[i]]) @ gap / norm)
+    return out
+
+
+def scene_speed(motions: Sequence[Motion], th: Thresholds | None = None) -> float:
+    """The typical speed of the moving objects in a scene (median over moving seconds; 0 if none)."""
+    th = th or Thresholds()
+    speeds = np.concatenate([m.speed[m.speed >= th.move_on] for m in motions] or [np.zeros(0)])
+    return float(np.median(speeds)) if len(speeds) else 0.0
 
 
 def _edge_event(predicate: str, m: Motion, frame: tuple[int, int], direction: Direction | None,
@@ -186,8 +219,12 @@ def evaluate(
     others: Sequence[Motion] = (),
     window: tuple[int, int] | None = None,
     th: Thresholds | None = None,
+    typical_speed: float = 0.0,
 ) -> Holds:
     """Where ``predicate`` holds for track motion ``m`` (``window`` = the seconds that were looked at).
+
+    ``typical_speed`` is the scene's typical moving speed (:func:`scene_speed`): running is fast in
+    absolute terms (``fast_on`` box sizes per second) or relative to the others.
 
     >>> from tools.track import Track
     >>> from agent.kinematics import motion
@@ -216,7 +253,11 @@ def evaluate(
                        "moving" + (f" {direction}" if direction else ""))
 
     if predicate == "fast":
-        mask = hysteresis(m.speed, th.fast_on, th.fast_off)
+        on = min(th.fast_on, max(th.fast_floor, th.fast_relative * typical_speed)) if typical_speed else th.fast_on
+        mask = hysteresis(m.speed, on, on * th.fast_off / th.fast_on)
+        short = n <= 3  # a runner crosses the picture in a few seconds
+        if short:
+            return _result(m, _spans(m, mask, th, min_len=1), speed_sig, "moving fast")
         if direction is not None:
             mask = [a and b for a, b in zip(mask, _moving_mask(m, th, direction))]
         return _result(m, _spans(m, mask, th), speed_sig, "moving fast")
@@ -272,13 +313,20 @@ def evaluate(
             closing[idx] = -np.gradient(dist[idx], m.seconds[idx])
         if predicate == "approaches":
             moving = _moving_mask(m, th, None)
-            mask = [mv and c >= th.approach_rate for mv, c in zip(moving, np.nan_to_num(closing, nan=-1.0))]
+            own = _own_closing(m, others)  # the approacher closes the gap itself (not the one approached)
+            mask = [mv and c >= th.approach_rate and o >= th.approach_rate
+                    for mv, c, o in zip(moving, np.nan_to_num(closing, nan=-1.0), own)]
             spans = []
+            slow = m.speed <= th.move_on * 1.5
             for s, e in _spans(m, mask, th):
-                # the approach ends where the two are close (the synthetic ground truth adds a second)
-                near_after = [int(k) for k, d in zip(m.seconds, dist) if k > e and d <= th.near_sizes * 1.5]
-                spans.append((s, min(e + 1, near_after[0] if near_after else e + 1, int(m.seconds[-1]))))
-            return _result(m, spans, np.clip(np.nan_to_num(closing) / 0.5, 0, 1), "approaches another object")
+                # Walking up to someone ends with the walker stopped close to them (passing by is no
+                # approach); the approach runs until the first second it is there.
+                arrived = [int(k) for k, d, still in zip(m.seconds, dist, slow)
+                           if e <= k <= e + 3 and d <= th.near_sizes * 1.5 and still]
+                if arrived:
+                    spans.append((s, arrived[0]))
+            out = _result(m, spans, np.clip(np.nan_to_num(closing) / 0.5, 0, 1), "approaches another object")
+            return out.model_copy(update={"partner": _partner(m, others, out.interval)})
         near = dist <= th.near_sizes
         spans = []
         for s, e in _spans(m, near.tolist(), th, min_len=1):
@@ -297,6 +345,7 @@ def evaluate(
         mask = _pair_mask(predicate, m, others, th)
         what = {"follows": "follows another object", "leads": "is followed by another object",
                 "overtakes": "overtakes another object"}[predicate]
-        return _result(m, _spans(m, mask, th), speed_sig, what)
+        out = _result(m, _spans(m, mask, th), speed_sig, what)
+        return out.model_copy(update={"partner": _partner(m, others, out.interval)})
 
     raise ValueError(f"unknown predicate {predicate!r}")

@@ -13,23 +13,38 @@ by meaning with the bundled sentence encoder, so the planner understands words i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from agent.encoder import Encoder
 from agent.vocabulary import (
+    CAMERA_PATTERNS,
     CLASS_WORDS,
+    COLOURS,
     COUNT_WORDS,
     DIRECTION_PATTERNS,
+    LOWER_WORDS,
     NOUN_ACTIONS,
+    ORDINALS,
     PLURAL_WORDS,
     PREDICATES,
     RELATIONAL,
+    SIZES,
+    SPAN_OF,
     STOPWORDS,
     SUPERLATIVES,
+    UPPER_WORDS,
     Direction,
     PredicateName,
+    Span,
 )
+from tools.vocabulary import COMPOSITES, canonical_class
+from tools.vocabulary import group as class_group
+
+EncoderSource = Encoder | Callable[[], Encoder] | None
+"""An encoder, or a function that loads one (called only when a word is not in the vocabulary)."""
 
 CLASS_THRESHOLD = 0.65
 """Least encoder similarity for a word to name a class it is not listed under."""
@@ -61,6 +76,13 @@ class QueryPlan(BaseModel):
     count: int | None = Field(default=None, description="how many referents; None = every match")
     rank_by: str | None = Field(default=None, description="speed | size | start | duration (superlatives)")
     rank_descending: bool = True
+    rank_index: int = Field(default=1, ge=1, description="which one in rank order ('the second to enter': 2)")
+    riding: list[str] | None = Field(default=None, description="a composite referent rides on one of these "
+                                                                "classes (a cyclist: a person on a bicycle)")
+    colours: dict[str, str] = Field(default_factory=dict, description="colour -> where: 'upper', 'lower' or 'any'")
+    size: Literal["large", "small"] | None = None
+    camera: Literal["ahead", "passing"] | None = Field(default=None, description="relation to the camera")
+    span: Span = Field(default="track", description="interval convention (see agent.vocabulary.SPAN_OF)")
     notes: list[str] = Field(default_factory=list)
 
     @property
@@ -79,15 +101,8 @@ def _tokens(text: str) -> list[str]:
 
 
 def _detector_class(word: str) -> str | None:
-    """The detector's class for a listed word (tools' synonyms first, then this planner's table)."""
-    from tools.detect import canonical_class
-
-    name = canonical_class(word)
-    if name is None:
-        for cls, words in CLASS_WORDS.items():
-            if word in words:
-                return canonical_class(cls) or cls
-    return name
+    """The detector class a listed word names (the one vocabulary, :mod:`tools.vocabulary`)."""
+    return canonical_class(word)
 
 
 def _predicate_index() -> dict[str, str]:
@@ -96,12 +111,8 @@ def _predicate_index() -> dict[str, str]:
 
 def _group(word: str) -> list[str] | None:
     """Classes a group word stands for ([] = every class), or None if it is no group word."""
-    from tools.detect import CLASS_GROUPS, resolve_classes
-
-    for w in (word, word.removesuffix("s")):
-        if w in CLASS_GROUPS:
-            return resolve_classes([w]) or []
-    return None
+    members = class_group(word)
+    return None if members is None else sorted(members)
 
 
 def _is_plural(word: str) -> bool:
@@ -139,19 +150,19 @@ def _class_lookup(phrase: str) -> list[str] | None:
     return [name] if name else None
 
 
-def parse_query(text: str, encoder: Encoder | None = None) -> QueryPlan:
-    """Parse ``text`` into a :class:`QueryPlan` (``encoder`` matches unlisted words by meaning).
+class _Encoder:
+    """Loads the sentence encoder on first use only: most queries are read from the vocabulary alone."""
 
-    Raises :class:`QueryError` for an empty query, one longer than 500 characters, or one in which
-    neither an object nor an action can be recognised.
+    def __init__(self, source: EncoderSource) -> None:
+        self._source, self._loaded = source, isinstance(source, Encoder)
 
-    >>> parse_query("the fastest car").rank_by, parse_query("the fastest car").count
-    ('speed', 1)
-    >>> parse_query("three horses").count
-    3
-    >>> parse_query("a man turns back").predicate
-    'turns_back'
-    """
+    def get(self) -> Encoder | None:
+        if not self._loaded and callable(self._source):
+            self._source, self._loaded = self._source(), True
+        return self._source if isinstance(self._source, Encoder) else None
+
+
+def _check(text: object) -> list[str]:
     if not isinstance(text, str) or not text.strip():
         raise QueryError("the query is empty: describe what to find, e.g. 'the people walking'")
     if len(text) > MAX_QUERY_CHARS:
@@ -159,59 +170,64 @@ def parse_query(text: str, encoder: Encoder | None = None) -> QueryPlan:
     tokens = _tokens(text)
     if not any(re.search(r"[a-z]", t) for t in tokens):
         raise QueryError(f"the query {text!r} has no words: describe what to find, e.g. 'a car moving left'")
-    notes: list[str] = []
+    return tokens
 
-    # Objects: exact words and groups first, then unlisted content words by meaning.
-    predicates = _predicate_index()
-    pred_hits = _find_phrases(tokens, predicates.get)
-    pred_positions = {i + k for i, n, _ in pred_hits for k in range(n)}
-    class_hits = [h for h in _find_phrases(tokens, _class_lookup) if h[0] not in pred_positions]
-    if not class_hits and encoder is not None:
+
+def _skippable(tok: str) -> bool:
+    return (tok in STOPWORDS or tok in COUNT_WORDS or tok in SUPERLATIVES or tok in ORDINALS or len(tok) < 3
+            or not tok.isalpha() or any(tok in w for w in COLOURS.values()) or tok in SIZES)
+
+
+def _objects(tokens: list[str], taken: set[int], encoder: _Encoder, notes: list[str]
+             ) -> list[tuple[int, set[str], str]]:
+    """Object mentions ``(token position, classes, words)``: listed words first, then by meaning."""
+    hits = [h for h in _find_phrases(tokens, _class_lookup) if h[0] not in taken]
+    if not hits:
         # No listed object word: match the content words by meaning (verb forms are left to actions).
         for i, tok in enumerate(tokens):
-            if (i in pred_positions or tok in STOPWORDS or tok in COUNT_WORDS or tok in SUPERLATIVES
-                    or len(tok) < 3 or not tok.isalpha() or tok.endswith(("ing", "ed"))):
+            if i in taken or _skippable(tok) or tok.endswith(("ing", "ed")) or tok in UPPER_WORDS | LOWER_WORDS:
                 continue
-            cls, sim = encoder.best(tok, CLASS_WORDS)
+            enc = encoder.get()
+            if enc is None:
+                break
+            cls, sim = enc.best(tok, CLASS_WORDS)
             if cls is not None and sim >= CLASS_THRESHOLD:
-                name = _detector_class(cls) or cls
-                class_hits.append((i, 1, [name]))
-                notes.append(f"'{tok}' read as {name} (similarity {sim:.2f})")
+                hits.append((i, 1, [cls]))
+                notes.append(f"'{tok}' read as {cls} (similarity {sim:.2f})")
+    return [(i, set(value), " ".join(tokens[i:i + n])) for i, n, value in hits]
 
-    mentions: list[tuple[int, set[str], str]] = []  # (token position, classes, word)
-    for i, n, value in class_hits:
-        mentions.append((i, set(value), " ".join(tokens[i:i + n])))
 
-    # Action: exact phrases (most specific wins), else the nearest prototype by meaning.
-    predicate: str = "present"
-    pred_words: list[str] = []
+def _action(tokens: list[str], pred_hits, mentions, encoder: _Encoder, notes: list[str]) -> tuple[str, list[str]]:
+    """The action predicate: exact phrases (the most specific wins), else the nearest by meaning."""
     found = {value for _, _, value in pred_hits}
     for name in _PRIORITY:
         if name in found:
-            predicate = name
-            pred_words = [" ".join(tokens[i:i + n]) for i, n, v in pred_hits if v == name]
+            return name, [" ".join(tokens[i:i + n]) for i, n, v in pred_hits if v == name]
+    mention_positions = {i + k for i, _, w in mentions for k in range(len(w.split()))}
+    candidates = [t for j, t in enumerate(tokens) if j not in mention_positions and not _skippable(t)
+                  and t not in UPPER_WORDS | LOWER_WORDS]
+    best: tuple[str | None, float, str] = (None, 0.0, "")
+    for tok in candidates:
+        enc = encoder.get()
+        if enc is None:
             break
-    if predicate == "present" and encoder is not None:
-        mention_positions = {i + k for i, n, _ in class_hits for k in range(n)}
-        candidates = [t for j, t in enumerate(tokens) if j not in mention_positions and t not in STOPWORDS
-                      and t.isalpha() and len(t) >= 3 and t not in COUNT_WORDS and t not in SUPERLATIVES]
-        best: tuple[str | None, float, str] = (None, 0.0, "")
-        for tok in candidates:
-            name, sim = encoder.best(tok, PREDICATES)
-            if name is not None and sim > best[1]:
-                best = (name, sim, tok)
-        if best[0] is not None and best[1] >= PREDICATE_THRESHOLD:
-            predicate = best[0]
-            pred_words = [best[2]]
-            notes.append(f"'{best[2]}' read as {predicate} (similarity {best[1]:.2f})")
+        name, sim = enc.best(tok, PREDICATES)
+        if name is not None and sim > best[1]:
+            best = (name, sim, tok)
+    if best[0] is not None and best[1] >= PREDICATE_THRESHOLD:
+        notes.append(f"'{best[2]}' read as {best[0]} (similarity {best[1]:.2f})")
+        return best[0], [best[2]]
+    return "present", []
 
+
+def _direction(lowered: str, predicate: str) -> tuple[str, Direction | None]:
+    """The direction of motion, and the predicate it implies ("from the left" moves rightwards)."""
     direction: Direction | None = None
-    lowered = " ".join(tokens)
     for pattern, value in DIRECTION_PATTERNS:
         if re.search(pattern, lowered):
             direction = value
             break
-    side = re.search(r"\b(?:on|at|to|towards?) the (left|right)(?: side| edge)?\b", lowered)
+    side = re.search(r"\b(?:on|at|to|towards?|through) the (left|right)(?: side| edge)?\b", lowered)
     if predicate == "leaves" and side:
         direction = side.group(1)  # leaving on the left moves leftwards
     if direction is not None and predicate in {"present", "approaches"} and re.search(
@@ -222,6 +238,90 @@ def parse_query(text: str, encoder: Encoder | None = None) -> QueryPlan:
     if predicate == "moving" and re.search(r"\bfrom (?:the )?(?:left|right)(?: side)? to (?:the )?(?:left|right)\b",
                                            lowered):
         predicate = "crosses"  # "passing from the left side to the right" goes all the way across
+    return predicate, direction
+
+
+def _count(tokens: list[str], target: tuple[int, set[str], str] | None, notes: list[str]
+           ) -> tuple[int | None, str | None, bool, int]:
+    """How many referents (None = every match), what to rank by, descending?, which one in rank order."""
+    count: int | None = None
+    rank_by: str | None = None
+    descending, index = True, 1
+    pos = target[0] if target else len(tokens)
+    window = tokens[max(0, pos - 3):pos]
+    for tok in tokens:
+        if tok in ORDINALS and tok != "first":
+            rank_by, descending, index, count = "start", False, ORDINALS[tok], 1
+            break
+        if tok in SUPERLATIVES:
+            rank_by, descending = SUPERLATIVES[tok]
+            count = 1
+            break
+    if target and target[2] in COUNT_WORDS and target[2] not in {"a", "an", "one"}:
+        count = COUNT_WORDS[target[2]]  # "the pair who meet"
+    for tok in reversed(window):
+        if tok.isdigit() and 0 < int(tok) <= 100:
+            count = int(tok)
+            break
+        if tok in COUNT_WORDS and tok not in {"a", "an"} and not (tok == "one" and rank_by):
+            count = COUNT_WORDS[tok]
+            break
+    if count is None and rank_by is None:
+        word = target[2].split()[-1] if target else ""
+        plural = (target is None or _is_plural(word) or any(t in _QUANTIFIERS for t in tokens)
+                  or (_group(word) is not None and word.endswith("s")))
+        count = None if plural else 1
+    if rank_by is not None and count is not None and count > 1:
+        notes.append(f"the {count} referents ranked by {rank_by}")
+    return count, rank_by, descending, index
+
+
+def _attributes(tokens: list[str]) -> tuple[dict[str, str], str | None]:
+    """Colours (on the upper or lower half when a garment is named) and a size word."""
+    colours: dict[str, str] = {}
+    for i, tok in enumerate(tokens):
+        name = next((c for c, words in COLOURS.items() if tok in words), None)
+        if name is None or tok in {"light", "dark"} and i + 1 < len(tokens) and tokens[i + 1] in COLOURS:
+            continue
+        after = tokens[i + 1:i + 3]
+        where = ("upper" if any(t in UPPER_WORDS for t in after) else
+                 "lower" if any(t in LOWER_WORDS for t in after) else "any")
+        colours[name] = where
+    size = next((SIZES[t] for t in tokens if t in SIZES), None)
+    return colours, size
+
+
+def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
+    """Parse ``text`` into a :class:`QueryPlan`.
+
+    ``encoder`` (or a function that loads it) matches words the vocabulary does not list by meaning;
+    it is loaded only when such a word matters. Raises :class:`QueryError` for an empty query, one
+    longer than 500 characters, or one in which neither an object nor an action can be recognised.
+
+    >>> parse_query("the fastest car").rank_by, parse_query("the fastest car").count
+    ('speed', 1)
+    >>> parse_query("three horses").count
+    3
+    >>> p = parse_query("a man turns back"); p.predicate, p.span
+    ('turns_back', 'track')
+    >>> p = parse_query("the cyclists"); p.classes, p.riding, p.count
+    (['person'], ['bicycle'], None)
+    >>> parse_query("the woman in a white coat").colours
+    {'white': 'upper'}
+    """
+    tokens = _check(text)
+    enc = _Encoder(encoder)
+    notes: list[str] = []
+    lowered = " ".join(tokens)
+
+    pred_hits = _find_phrases(tokens, _predicate_index().get)
+    taken = {i + k for i, n, _ in pred_hits for k in range(n)}
+    mentions = _objects(tokens, taken, enc, notes)
+    predicate, pred_words = _action(tokens, pred_hits, mentions, enc, notes)
+    predicate, direction = _direction(lowered, predicate)
+    camera = next((value for pattern, value in CAMERA_PATTERNS if re.search(pattern, lowered)), None)
+    if camera == "passing" and predicate in {"moving", "overtakes", "crosses"}:
+        predicate = "present"  # passing the camera is a relation, not a crossing of the frame
 
     # Target = the first object named; the other object of a relation = the first one after the verb.
     pred_pos = min((i for i, _, v in pred_hits if v == predicate), default=len(tokens))
@@ -235,47 +335,25 @@ def parse_query(text: str, encoder: Encoder | None = None) -> QueryPlan:
         )
     classes = sorted(target[1]) if target else []
     noun = target[2].split()[-1] if target else ""
+    riding = list(COMPOSITES[noun][1]) if noun in COMPOSITES else None
     if noun in NOUN_ACTIONS and predicate in ("present", "moving"):
         predicate = NOUN_ACTIONS[noun]
     if target is None:
         notes.append("no object named: looking at every class the detector knows")
+    other_classes = sorted(others[0][1]) if predicate in RELATIONAL and others else None
+    count, rank_by, descending, index = _count(tokens, target, notes)
+    colours, size = _attributes(tokens)
+    span = SPAN_OF[predicate]
+    if predicate in ("moving", "fast") and re.search(r"\b(?:then|and then|before|after)\b", lowered):
+        span = "track"  # "walks and then stops", "runs then walks": the whole described sequence
 
-    other_classes: list[str] | None = None
-    if predicate in RELATIONAL:
-        other_classes = sorted(others[0][1]) if others else None
-
-    # How many: a number or count word before the target, a superlative, or plural -> every match.
-    count: int | None = None
-    rank_by: str | None = None
-    descending = True
-    window = tokens[max(0, (target[0] if target else len(tokens)) - 3):(target[0] if target else len(tokens))]
-    for tok in tokens:
-        if tok in SUPERLATIVES:
-            rank_by, descending = SUPERLATIVES[tok]
-            count = 1
-            break
-    if target and target[2] in COUNT_WORDS and target[2] not in {"a", "an"}:
-        count = COUNT_WORDS[target[2]]  # "the pair who meet"
-    for tok in reversed(window):
-        if tok.isdigit() and 0 < int(tok) <= 100:
-            count = int(tok)
-            break
-        if tok in COUNT_WORDS and tok not in {"a", "an"}:
-            count = COUNT_WORDS[tok]
-            break
-    if count is None and rank_by is None:
-        target_word = target[2].split()[-1] if target else ""
-        plural = (target is None or _is_plural(target_word) or any(t in _QUANTIFIERS for t in tokens)
-                  or _group(target_word) is not None)
-        count = None if plural else 1
-    if rank_by is not None and count is not None and count > 1:
-        notes.append(f"the {count} referents ranked by {rank_by}")
-
+    described = [f"objects: {', '.join(classes) or 'any'}" + (f" on {'/'.join(riding)}" if riding else ""),
+                 f"action: {predicate}" + (f" ({', '.join(pred_words)})" if pred_words else ""),
+                 *([f"direction: {direction}"] if direction else []), *([f"camera: {camera}"] if camera else []),
+                 *([f"colours: {colours}"] if colours else []), *([f"size: {size}"] if size else []),
+                 f"count: {count}" if count else "count: every match", f"interval: {span}"]
     return QueryPlan(
         text=text, classes=classes, predicate=predicate, direction=direction, other_classes=other_classes,
-        count=count, rank_by=rank_by, rank_descending=descending,
-        notes=[f"objects: {', '.join(classes) or 'any'}; action: {predicate}"
-               + (f" ({', '.join(pred_words)})" if pred_words else "")
-               + (f"; direction: {direction}" if direction else "")
-               + (f"; count: {count}" if count else "; count: every match"), *notes],
+        count=count, rank_by=rank_by, rank_descending=descending, rank_index=index, riding=riding,
+        colours=colours, size=size, camera=camera, span=span, notes=["; ".join(described), *notes],
     )

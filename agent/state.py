@@ -18,11 +18,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Annotated, TypedDict
 
-from agent.api import Cancelled, GroundConfig, ProgressEvent, Stage
+from agent.config import Cancelled, GroundConfig, ProgressEvent, Stage
 from agent.plan import Decision, Pick, Planner, Window
 from agent.query import QueryPlan
 from tools.track import Track
-from verifier.result import GroundingResult, Referent, TraceEvent, VideoInfo
+from verifier.result import GroundingResult, Referent, RunStats, TraceEvent, VideoInfo
 
 
 def _add_timings(old: dict[str, float] | None, new: dict[str, float] | None) -> dict[str, float]:
@@ -42,7 +42,8 @@ class GroundState(TypedDict, total=False):
     windows: list[Window]  # still to perceive
     perceived: list[Window]
     tracks: list[Track]  # boxes keyed by second
-    sightings: dict[str, list[int]]  # class -> seconds where the coarse look detected it
+    looked: bool  # the tools' one pass over the video is done
+    stats: RunStats
     round: int
     decision: Decision
     picks: list[Pick]
@@ -55,7 +56,8 @@ class GroundState(TypedDict, total=False):
 
 STATE_TYPES: list[tuple[str, str]] = [
     (cls.__module__, cls.__name__)
-    for cls in (VideoInfo, QueryPlan, Window, Decision, Pick, Track, Referent, TraceEvent, GroundingResult)
+    for cls in (VideoInfo, QueryPlan, Window, Decision, Pick, Track, Referent, TraceEvent, GroundingResult,
+                RunStats)
 ]
 """(module, class) of every type stored in the state, for the checkpointer's allow-list."""
 

@@ -1,11 +1,14 @@
 """Words the embedded planner knows: object classes, class groups, count words and action predicates.
 
-These tables are the *prototypes* the sentence encoder compares query words against (see
+Object words come from the one class vocabulary, :mod:`tools.vocabulary`; the action words live
+here. These tables are the *prototypes* the sentence encoder compares query words against (see
 :mod:`agent.query`): an exact hit is taken as is, any other word is matched by meaning, so
 "automobile" finds ``car`` and "strolling" finds ``moving`` without being listed.
 
 >>> CLASS_WORDS["person"][:3]
 ('person', 'people', 'persons')
+>>> CLASS_WORDS["motorbike"][:3]
+('motorbike', 'motorbikes', 'motorcycle')
 >>> PREDICATES["fast"][:3]
 ('run', 'runs', 'running')
 """
@@ -14,52 +17,13 @@ from __future__ import annotations
 
 from typing import Literal
 
+from tools.vocabulary import COCO_CLASSES, COMPOSITES, SYNONYMS
+
 CLASS_WORDS: dict[str, tuple[str, ...]] = {
-    "person": (
-        "person", "people", "persons", "man", "men", "woman", "women", "pedestrian", "pedestrians",
-        "child", "children", "kid", "kids", "boy", "boys", "girl", "girls", "guy", "guys", "lady",
-        "ladies", "gentleman", "gentlemen", "human", "humans", "someone", "somebody", "individual",
-        "individuals", "figure", "figures", "passerby", "passersby", "walker", "walkers", "runner",
-        "runners", "worker", "workers", "player", "players", "dancer", "dancers", "crowd", "adult",
-        "adults", "policeman", "everyone", "everybody", "pair", "couple", "duo", "jogger", "joggers",
-        "follower", "followers",
-    ),
-    "bicycle": ("bicycle", "bicycles", "bike", "bikes", "cyclist", "cyclists"),
-    "car": ("car", "cars", "automobile", "automobiles", "auto", "autos", "taxi", "taxis", "cab", "sedan",
-            "motorcar", "motorcars"),
-    "motorcycle": ("motorcycle", "motorcycles", "motorbike", "motorbikes", "scooter", "scooters"),
-    "airplane": ("airplane", "airplanes", "aeroplane", "plane", "planes", "aircraft", "jet"),
-    "bus": ("bus", "buses", "coach", "omnibus"),
-    "train": ("train", "trains", "tram", "trams", "streetcar", "streetcars", "trolley", "trolleys",
-              "locomotive", "railcar"),
-    "truck": ("truck", "trucks", "lorry", "lorries", "van", "vans", "pickup"),
-    "boat": ("boat", "boats", "ship", "ships", "canoe", "yacht"),
-    "horse": ("horse", "horses", "pony", "ponies", "carriage", "carriages", "buggy", "buggies",
-              "wagon", "wagons", "cart", "carts", "stagecoach"),
-    "dog": ("dog", "dogs", "puppy", "puppies"),
-    "cat": ("cat", "cats", "kitten", "kittens"),
-    "bird": ("bird", "birds", "pigeon", "pigeons", "seagull", "gull"),
-    "cow": ("cow", "cows", "cattle", "bull", "calf"),
-    "sheep": ("sheep", "lamb", "lambs"),
-    "elephant": ("elephant", "elephants"),
-    "bear": ("bear", "bears"),
-    "zebra": ("zebra", "zebras"),
-    "giraffe": ("giraffe", "giraffes"),
-    "umbrella": ("umbrella", "umbrellas"),
-    "backpack": ("backpack", "backpacks", "rucksack"),
-    "handbag": ("handbag", "handbags", "purse"),
-    "suitcase": ("suitcase", "suitcases", "luggage"),
-    "sports ball": ("ball", "balls", "football", "soccer ball", "basketball"),
-    "skateboard": ("skateboard", "skateboards"),
-    "bench": ("bench", "benches"),
-    "chair": ("chair", "chairs"),
-    "traffic light": ("traffic light", "traffic lights", "signal"),
-    "stop sign": ("stop sign",),
-    "kite": ("kite", "kites"),
-    "frisbee": ("frisbee",),
-    "bottle": ("bottle", "bottles"),
+    cls: (cls, *SYNONYMS.get(cls, ()), *(w for w, (c, _) in COMPOSITES.items() if c == cls and cls != "person"))
+    for cls in COCO_CLASSES
 }
-"""Canonical COCO class -> words that name it (singular and plural)."""
+"""Detector class -> words that name it: the encoder's prototypes (from :mod:`tools.vocabulary`)."""
 
 PLURAL_WORDS = frozenset(
     {"people", "persons", "men", "women", "children", "kids", "pedestrians", "crowd", "individuals",
@@ -202,3 +166,47 @@ STOPWORDS = frozenset(
      "during", "open", "area", "view", "picture", "image"}
 )
 """Words that never name an object (skipped when looking for classes by meaning)."""
+
+Span = Literal["state", "track", "pair", "approach", "meet"]
+
+SPAN_OF: dict[str, Span] = {
+    "present": "track", "moving": "state", "fast": "state", "slow": "state", "stationary": "state",
+    "starts_moving": "track", "stops": "track", "enters": "track", "leaves": "track", "turns_back": "track",
+    "crosses": "track", "overtakes": "track", "follows": "pair", "leads": "pair", "approaches": "approach",
+    "meets": "meet",
+}
+"""The interval convention of each predicate (README, "Interval conventions"): a query about a *state*
+answers the seconds in which it holds; one that identifies an object by an event or a sequence
+answers that object's whole visible track; "follows" the seconds in which both are visible;
+"walks up to" the approach; "meet" the mutual approach and the meeting."""
+
+COLOURS: dict[str, tuple[str, ...]] = {
+    "black": ("black", "dark", "darkly"), "white": ("white", "light", "pale"), "grey": ("grey", "gray", "silver"),
+    "red": ("red", "crimson", "maroon"), "orange": ("orange",), "yellow": ("yellow", "golden", "blond", "blonde"),
+    "green": ("green",), "blue": ("blue", "navy"), "brown": ("brown", "tan", "beige"), "pink": ("pink",),
+    "purple": ("purple", "violet"),
+}
+"""Colour name the tools measure -> words for it."""
+
+UPPER_WORDS = frozenset({"shirt", "shirts", "jacket", "jackets", "coat", "coats", "top", "tops", "hat", "hats",
+                         "blouse", "sweater", "hoodie", "vest", "cap", "dress", "suit"})
+LOWER_WORDS = frozenset({"trousers", "pants", "jeans", "skirt", "shorts", "shoes", "boots", "legs"})
+"""Clothing words that put a colour on the upper or the lower half of a person's box."""
+
+SIZES: dict[str, str] = {
+    "big": "large", "large": "large", "huge": "large", "tall": "large", "giant": "large", "close": "large",
+    "small": "small", "little": "small", "tiny": "small", "short": "small", "distant": "small", "far": "small",
+}
+"""Size words (relative to the other objects of the class)."""
+
+CAMERA_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"\b(?:in front of|ahead of) (?:the |our )?(?:camera|viewer|us|vehicle|tram|streetcar|cable car)\b|"
+     r"\bahead of us\b|\bin front of us\b|\bright in front\b|\bstraight ahead\b", "ahead"),
+    (r"\bpass(?:es|ing)? (?:by )?(?:the )?(?:camera|viewer|us)\b|\bgoes? past (?:the )?(?:camera|us)\b|"
+     r"\boverta(?:kes?|king) (?:the )?(?:camera|us)\b", "passing"),
+)
+"""Relations to the camera in footage shot from a moving vehicle (first match wins); "toward the
+camera" is a direction (see DIRECTION_PATTERNS)."""
+
+ORDINALS: dict[str, int] = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+"""Ordinal words: the n-th object, in order of when its action starts."""

@@ -59,7 +59,8 @@ def test_a_video_shorter_than_a_second(tmp_path, config):
     result = ground(video, "the people walking", config)
     assert result.video.duration == pytest.approx(0.5, abs=0.05)
     assert result.referents == []
-    assert any(e.step == "perceive" and "1 samples" in e.message for e in result.trace)
+    assert result.stats.frames_detected == 1 and not result.stats.cached
+    assert any(e.step == "perceive" and "frames detected" in e.message for e in result.trace)
 
 
 def test_not_a_video_raises_video_error(tmp_path, config):

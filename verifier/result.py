@@ -89,6 +89,21 @@ class TraceEvent(BaseModel):
     elapsed: float = Field(default=0.0, description="seconds since the run started")
 
 
+class RunStats(BaseModel):
+    """What a run cost: frames the tools decoded and detected, model calls, tracks, time per stage.
+
+    ``frames_detected / video.duration`` is the detector's rate per second of video: 1 at the
+    product's 1 FPS, plus the frames adaptive temporal resolution added where a second was ambiguous.
+    """
+
+    frames_decoded: int = Field(default=0, ge=0)
+    frames_detected: int = Field(default=0, ge=0)
+    model_calls: int = Field(default=0, ge=0)
+    tracks: int = Field(default=0, ge=0)
+    cached: bool = Field(default=False, description="perception came from the cache (its figures are the original pass's)")
+    timings: dict[str, float] = Field(default_factory=dict, description="stage -> seconds")
+
+
 class GroundingResult(BaseModel):
     """WHEN and WHERE for every referent of one query in one video."""
 
@@ -100,6 +115,7 @@ class GroundingResult(BaseModel):
     )
     trace: list[TraceEvent] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict, description="stage -> seconds")
+    stats: RunStats = Field(default_factory=RunStats)
     planner: str = "embedded"
 
     def referent(self, rid: int) -> Referent:
