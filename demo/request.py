@@ -6,7 +6,7 @@ Every check fails with a :class:`DemoError` whose message tells the person what 
 >>> clip = pathlib.Path(tempfile.mkdtemp()) / "clip.mp4"
 >>> _ = clip.write_bytes(b"not empty")
 >>> req = demo_request(str(clip), "  the people walking ", "embedded", "", "", "2")
->>> req.query, req.config.planner, req.config.track_fps
+>>> req.query, req.config.planner, req.config.sample_fps
 ('the people walking', 'embedded', 2.0)
 >>> demo_request(str(clip), "   ", "embedded", "", "", "auto")
 Traceback (most recent call last):
@@ -35,13 +35,14 @@ PLANNER_CHOICES: list[tuple[str, PlannerChoice]] = [
 
 MAX_QUERY_CHARS = 300
 SAMPLING_CHOICES: list[tuple[str, str]] = [
-    ("auto: as dense as the video's length allows, up to 4 per second", "auto"),
+    ("1 per second, extra frames only where identity is ambiguous (default)", "auto"),
     ("0.5 per second", "0.5"),
     ("1 per second", "1"),
     ("2 per second", "2"),
     ("4 per second", "4"),
 ]
-"""How often the tools look at the video to track (the answer stays one box per second)."""
+"""``sample_fps``, the one sampling rate: how often the tools detect and track (the answer stays one box
+per second)."""
 
 
 class DemoRequest(BaseModel):
@@ -81,14 +82,14 @@ def check_endpoint_url(url: str) -> str:
     return url
 
 
-def tracking_rate(choice: str | float | None) -> float | None:
-    """Frames per second the tools sample to track, from the page's choice (None: automatic).
+def tracking_rate(choice: str | float | None) -> float:
+    """``sample_fps`` from the page's choice ("auto": 1, the product's rate).
 
     >>> tracking_rate("auto"), tracking_rate("2"), tracking_rate(0.5)
-    (None, 2.0, 0.5)
+    (1.0, 2.0, 0.5)
     """
     if choice is None or str(choice).strip().lower() in ("", "auto"):
-        return None
+        return 1.0
     try:
         rate = float(choice)
     except ValueError:
@@ -127,7 +128,7 @@ def demo_request(
         model_name = (model or "").strip()
         if not model_name:
             raise DemoError("Enter the model name the endpoint serves, e.g. zai-org/GLM-4.1V-9B-Thinking.")
-        config = GroundConfig(planner="model", base_url=url, model=model_name, track_fps=rate)
+        config = GroundConfig(planner="model", base_url=url, model=model_name, sample_fps=rate)
     else:
-        config = GroundConfig(planner="embedded", track_fps=rate)
+        config = GroundConfig(planner="embedded", sample_fps=rate)
     return DemoRequest(video=path, query=text, config=config)

@@ -51,8 +51,8 @@ def clip_file(tmp_path: Path) -> Path:
 def test_request_embedded_defaults(clip_file: Path) -> None:
     req = demo_request(str(clip_file), "  the   people walking ", "embedded", "", "", "auto")
     assert req.query == "the people walking"
-    assert req.config.planner == "embedded" and req.config.track_fps is None and req.config.base_url is None
-    assert demo_request(str(clip_file), "a car", "embedded", "", "", "2").config.track_fps == 2.0
+    assert req.config.planner == "embedded" and req.config.sample_fps == 1.0 and req.config.base_url is None
+    assert demo_request(str(clip_file), "a car", "embedded", "", "", "2").config.sample_fps == 2.0
 
 
 def test_request_model_planner(clip_file: Path) -> None:
