@@ -56,7 +56,7 @@ def official_predictions(samples: Sequence[Sample], preds: Mapping[str, Predicti
             continue
         entry: dict[str, Any] = {
             "st_frame": min(frames) + s.frame_base, "ed_frame": max(frames) + s.frame_base,
-            "bbox": {str(f + s.frame_base): [round(v, 2) for v in b] for f, b in sorted(frames.items())},
+            "bbox": {str(f + s.frame_base): list(b) for f, b in sorted(frames.items())},
         }
         if s.dataset == "vidstg":
             entry.update({"vid": s.meta["vid"], "qtype": s.meta["qtype"], "target_id": s.meta["target_id"]})
