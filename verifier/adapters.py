@@ -28,7 +28,11 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from verifier.rewards import RewardConfig, RewardResult, as_target, format_reward, stvg_reward
+from verifier.rewards import RewardConfig, RewardResult, as_target, format_reward, stvg_reward, warm_up
+
+# verl and OpenRLHF load this module once per worker and then call compute_score / reward_func: the
+# module is the adapter they build, so the lazy imports of the first reward are paid here.
+warm_up()
 
 _LOGGED = ("tIoU", "mvIoU", "vIoU", "format")
 
@@ -49,6 +53,7 @@ class TrlReward:
         self.gt_column = gt_column
         self.require_think = require_think
         self.__name__ = name or f"stag_{kind}"
+        warm_up()           # the first multi-referent reward then pays no lazy import
 
     def __call__(self, prompts: Sequence[Any] | None = None, completions: Sequence[Any] | None = None,
                  completion_ids: Sequence[Any] | None = None, **kwargs: Any) -> list[float]:
@@ -81,7 +86,7 @@ def _targets(gts: Sequence[Any]) -> list[Any]:
             continue
         try:
             out.append(as_target(g))
-        except (ValueError, TypeError, RecursionError):
+        except (ValueError, TypeError, RecursionError, OverflowError):
             out.append(g)
         prev = g
     return out

@@ -100,7 +100,7 @@ def parse(
     """
     try:
         return _parse(text, coords, image_size, max_chars)
-    except (RecursionError, MemoryError) as exc:   # pathological input: refuse, never raise
+    except (RecursionError, MemoryError, OverflowError) as exc:   # pathological input: refuse, never raise
         return Prediction(ok=False, reason=f"input too complex to parse ({type(exc).__name__})")
 
 
@@ -154,7 +154,7 @@ def _scale(coords: str, image_size: Any) -> tuple[float, float] | None | str:
         return None
     try:
         w, h = (float(v) for v in image_size)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return f"image_size must be (width, height), got {image_size!r}"
     if not (math.isfinite(w) and math.isfinite(h) and w > 0 and h > 0):
         return f"image_size must be positive, got {image_size!r}"

@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from verifier.adapters import score_batch
-from verifier.rewards import RewardConfig
+from verifier.rewards import RewardConfig, warm_up
 
 MAX_BODY = 64 * 1024 * 1024
 
@@ -38,6 +38,7 @@ class RewardServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.config = config
         self.max_body = max_body
+        warm_up()           # the first request pays no lazy import
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -92,6 +93,10 @@ class _Handler(BaseHTTPRequestHandler):
             out = score_batch(request["query"], request.get("prompts"), request["labels"], self.server.config)
         except ValueError as exc:
             self._send(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+            return
+        except Exception as exc:  # noqa: BLE001 - the rewards never raise; if one ever did, the
+            # trainer gets a JSON error instead of a dropped connection that loses the batch.
+            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"{type(exc).__name__}: {exc}"[:500]})
             return
         self._send(HTTPStatus.OK, out)
 

@@ -131,15 +131,26 @@ def as_target(gt: Any) -> Target:
     if isinstance(gt, str):
         return _target_from_json(gt)
     if isinstance(gt, GroundTruth):
-        return _target_from_referents(gt.referents, gt.width, gt.height, gt.multi_referent)
+        return _bounded(_target_from_referents(gt.referents, gt.width, gt.height, gt.multi_referent))
     if isinstance(gt, GroundingResult):
-        return _target_from_referents(gt.referents, gt.video.width, gt.video.height, True)
+        return _bounded(_target_from_referents(gt.referents, gt.video.width, gt.video.height, True))
     if isinstance(gt, Mapping):
         fast = _fast_target(gt)
-        return fast if fast is not None else as_target(GroundTruth.from_stvg(_plain(gt)))
+        return _bounded(fast) if fast is not None else as_target(GroundTruth.from_stvg(_plain(gt)))
     if hasattr(gt, "tolist"):                       # numpy scalars / arrays from parquet columns
         return as_target(gt.tolist())
     raise ValueError(f"unsupported ground truth type {type(gt).__name__}")
+
+
+MAX_SECOND = 10_000_000
+"""Latest second a ground-truth interval may end at (115 days): beyond it, scores would overflow floats."""
+
+
+def _bounded(target: Target) -> Target:
+    for tube in target.tubes:
+        if tube.interval[1] > MAX_SECOND:
+            raise ValueError(f"interval ends at second {str(tube.interval[1])[:20]}, beyond {MAX_SECOND:,}")
+    return target
 
 
 @lru_cache(maxsize=4096)
@@ -220,7 +231,7 @@ def stvg_reward(completion: Any, gt: Any, config: RewardConfig | None = None, *,
     cfg = config or _DEFAULT
     try:
         target = as_target(gt)
-    except (ValueError, TypeError, RecursionError) as exc:
+    except (ValueError, TypeError, RecursionError, OverflowError) as exc:
         return _bad_ground_truth(str(exc))
     image = (target.width, target.height)
     pred = prediction if prediction is not None else parse(completion, coords=cfg.coords, image_size=image)
@@ -261,3 +272,15 @@ def _query_hota(pred_boxes: list[Mapping[int, Any]], target: Target) -> float:
 
 
 _DEFAULT = RewardConfig()
+
+
+def warm_up() -> None:
+    """Load what the first multi-referent reward would otherwise import lazily (scipy's
+    assignment solver, a few hundred ms): the trainer adapters call it when they are built, so
+    no RL step pays it. ``import verifier`` itself stays light.
+
+    >>> warm_up()
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    linear_sum_assignment([[1.0]], maximize=True)

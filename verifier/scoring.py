@@ -39,7 +39,7 @@ def verify(gold: Any, answer: Any, *, coords: Literal["norm1000", "pixels"] = "n
         try:
             target = as_target(gold)
             answer = parse(answer, coords=coords, image_size=(target.width, target.height))
-        except ValueError:
+        except (ValueError, TypeError, RecursionError, OverflowError):   # stvg_reward reports why
             answer = parse(answer, coords=coords)
     return stvg_reward(None, gold, config, prediction=answer, with_hota=True)
 
