@@ -125,7 +125,8 @@ def exported_onnx(
     """The ONNX file exported from ``weights``, built now if absent or corrupt, reused otherwise.
 
     The file is ``<root>/models/<name>-<sha16 of weights>.onnx`` (``root`` defaults to
-    :func:`cache_root`). A corrupt cache file is reported on stderr and rebuilt. Writes are atomic
+    :func:`cache_root`), beside ``<file>.sha256``, the hash of the file as built: a cache file whose
+    contents no longer match (truncated, overwritten) is reported on stderr and rebuilt. Writes are atomic
     (a temporary file renamed into place), so concurrent processes never read half a file.
 
     >>> from tools.assets import asset_path
@@ -138,19 +139,20 @@ def exported_onnx(
         raise FileNotFoundError(f"detector weights not found: {weights}")
     folder = (root or cache_root()) / "models"
     dst = folder / f"{name}-{file_hash(weights)}.onnx"
+    stamp = dst.with_suffix(".onnx.sha256")  # the hash of the file as built: a cheap check, no onnx import
     if dst.is_file():
-        try:
-            _check_onnx(dst)
+        problem = "its checksum file is missing" if not stamp.is_file() else (
+            "its contents changed since it was built" if stamp.read_text().strip() != file_hash(dst) else None)
+        if problem is None:
             return dst
-        except Exception as exc:  # any load failure means the cache file is unusable
-            print(f"stag: cached model {dst} is corrupt ({type(exc).__name__}: {str(exc)[:200]}); rebuilding it "
-                  f"from {weights}", file=sys.stderr)
-            dst.unlink(missing_ok=True)
+        print(f"stag: cached model {dst} is corrupt ({problem}); rebuilding it from {weights}", file=sys.stderr)
+        dst.unlink(missing_ok=True)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{dst.name}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
         exporter(weights, tmp)
         _check_onnx(tmp)
+        stamp.write_text(file_hash(tmp) + "\n")
         os.replace(tmp, dst)
     finally:
         tmp.unlink(missing_ok=True)
