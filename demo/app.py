@@ -1,6 +1,7 @@
 """The Gradio page: pick or upload a video, type what you are looking for, see every referent found.
 
-:func:`build_app` lays out the page and wires its events; the work itself is :func:`demo.run.run_demo`.
+:func:`build_app` wires the page's events: :func:`layout` draws it (:class:`Form` in, :class:`Results`
+out), :func:`run_handlers` runs a query (the work itself is :func:`demo.run.run_demo`).
 The run event is exposed to API and MCP clients as ``/ground``.
 
 >>> import tempfile
@@ -14,7 +15,8 @@ import html
 import logging
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -86,10 +88,47 @@ def _gallery_of(result: GroundingResult, video: str, rid: int | None) -> gr.Gall
     return gr.Gallery(value=crops, label=f"Track of #{ref.id} {ref.label}: {len(crops)} seconds from {s} s to {e} s")
 
 
-def build_app(examples: Sequence[Example], workdir: str | Path) -> gr.Blocks:
-    """The demo page. ``workdir`` receives each run's annotated video and downloads."""
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
+def _success(outcome: DemoOutcome, video: str) -> tuple[Any, ...]:
+    """The page's outputs for a finished run, the first referent's track in the gallery."""
+    result = outcome.result
+    notices = list(outcome.notices)
+    first = result.referents[0].id if result.referents else None
+    try:
+        gallery = _gallery_of(result, video, first)
+    except VideoError as exc:
+        notices.append(plain_message(exc))
+        gallery = gr.Gallery(value=[])
+    return (
+        banner("warn" if notices else "ok", summary(outcome), notices),
+        str(outcome.annotated_video),
+        timeline_figure(result),
+        referent_table(result),
+        trace_markdown(result.trace),
+        [str(p) for p in outcome.downloads],
+        gallery,
+    )
+
+
+def show_track(files: list[str] | None, evt: gr.SelectData) -> gr.Gallery:
+    """The clicked referent's track, read back from the run's result.json download."""
+    rid = referent_id_of_row(evt.row_value)
+    saved = next((Path(f) for f in files or [] if Path(f).name == "result.json"), None)
+    if saved is None or rid is None:
+        return gr.skip()
+    result = GroundingResult.model_validate_json(saved.read_text())
+    try:
+        return _gallery_of(result, result.video.path, rid)
+    except (KeyError, VideoError) as exc:
+        return gr.Gallery(value=[], label=plain_message(exc))
+
+
+def planner_fields(choice: str) -> gr.Row:
+    """The endpoint fields show only for the model planner."""
+    return gr.Row(visible=planner_name(choice) == "model")
+
+
+def run_handlers(workdir: Path) -> tuple[Callable[..., tuple[Any, ...]], Callable[[gr.Request], str]]:
+    """The Find and Stop handlers; they share the Stop event of each session's running query."""
     stops: dict[str, threading.Event] = {}
 
     def ground_video(
@@ -131,23 +170,7 @@ def build_app(examples: Sequence[Example], workdir: str | Path) -> gr.Blocks:
             return _failure(plain_message(exc))
         finally:
             stops.pop(key, None)
-        result = outcome.result
-        notices = list(outcome.notices)
-        first = result.referents[0].id if result.referents else None
-        try:
-            gallery = _gallery_of(result, str(req.video), first)
-        except VideoError as exc:
-            notices.append(plain_message(exc))
-            gallery = gr.Gallery(value=[])
-        return (
-            banner("warn" if notices else "ok", summary(outcome), notices),
-            str(outcome.annotated_video),
-            timeline_figure(result),
-            referent_table(result),
-            trace_markdown(result.trace),
-            [str(p) for p in outcome.downloads],
-            gallery,
-        )
+        return _success(outcome, str(req.video))
 
     def stop_run(request: gr.Request) -> str:
         event = stops.get(getattr(request, "session_hash", None) or "api")
@@ -156,79 +179,118 @@ def build_app(examples: Sequence[Example], workdir: str | Path) -> gr.Blocks:
         event.set()
         return banner("warn", "Stopping after the current step…")
 
-    def show_track(files: list[str] | None, evt: gr.SelectData) -> gr.Gallery:
-        """The clicked referent's track, read back from the run's result.json download."""
-        rid = referent_id_of_row(evt.row_value)
-        saved = next((Path(f) for f in files or [] if Path(f).name == "result.json"), None)
-        if saved is None or rid is None:
-            return gr.skip()
-        result = GroundingResult.model_validate_json(saved.read_text())
-        try:
-            return _gallery_of(result, result.video.path, rid)
-        except (KeyError, VideoError) as exc:
-            return gr.Gallery(value=[], label=plain_message(exc))
+    return ground_video, stop_run
 
-    def planner_fields(choice: str) -> gr.Row:
-        return gr.Row(visible=planner_name(choice) == "model")
 
+@dataclass
+class Form:
+    """The left column: what to look for, where, and how."""
+
+    video: gr.Video
+    query: gr.Textbox
+    planner: gr.Radio
+    model_fields: gr.Row
+    base_url: gr.Textbox
+    model: gr.Textbox
+    sampling: gr.Dropdown
+    run: gr.Button
+    stop: gr.Button
+
+    def inputs(self) -> list[gr.components.Component]:
+        """The run's arguments, in :func:`run_handlers`' ``ground_video`` order."""
+        return [self.video, self.query, self.planner, self.base_url, self.model, self.sampling]
+
+
+@dataclass
+class Results:
+    """Everything a run shows."""
+
+    status: gr.HTML
+    video: gr.Video
+    timeline: gr.Plot
+    table: gr.Dataframe
+    gallery: gr.Gallery
+    trace: gr.Markdown
+    files: gr.File
+
+    def outputs(self) -> list[gr.components.Component]:
+        """The run's outputs, in :func:`_success` order."""
+        return [self.status, self.video, self.timeline, self.table, self.trace, self.files, self.gallery]
+
+
+def form_column(examples: Sequence[Example]) -> Form:
+    """Video, query, planner and sampling, Find / Stop, and the examples (inside the current column)."""
+    video_in = gr.Video(label="Video", sources=["upload"], height=250, elem_id="stag-video-in")
+    query = gr.Textbox(
+        label="What are you looking for?", placeholder="e.g. the people crossing from the left",
+        max_lines=2, elem_id="stag-query",
+    )
+    with gr.Accordion("Planner and sampling", open=False):
+        planner = gr.Radio(PLANNER_CHOICES, value="embedded", label="Planner", elem_id="stag-planner")
+        with gr.Row(visible=False) as model_fields:
+            base_url = gr.Textbox(label="Endpoint URL", placeholder="http://127.0.0.1:8000/v1")
+            model = gr.Textbox(label="Model name", placeholder="zai-org/GLM-4.1V-9B-Thinking")
+        sampling = gr.Dropdown(
+            SAMPLING_CHOICES, value="auto", label="Sampling rate (frames the tools look at per second)",
+            elem_id="stag-sampling",
+        )
+    with gr.Row():
+        run = gr.Button("Find", variant="primary", scale=3, elem_id="stag-run")
+        stop = gr.Button("Stop", variant="stop", scale=1, elem_id="stag-stop")
+    if examples:
+        gr.Examples(
+            examples=[[str(e.video), e.query] for e in examples],
+            example_labels=[e.label for e in examples],
+            inputs=[video_in, query], label="Examples", elem_id="stag-examples",
+        )
+    return Form(video_in, query, planner, model_fields, base_url, model, sampling, run, stop)
+
+
+def layout(examples: Sequence[Example]) -> tuple[Form, Results]:
+    """The page: the form beside the annotated video and timeline; below, referents beside their track;
+    then the reasoning beside the downloads."""
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2, min_width=340):
+            form = form_column(examples)
+        with gr.Column(scale=3, min_width=420):
+            status = gr.HTML(IDLE, elem_id="stag-status")
+            video_out = gr.Video(
+                label="Annotated video (referents boxed with their id and a short trail; other tracked objects faint)",
+                interactive=False, height=360, elem_id="stag-video-out",
+            )
+            timeline = gr.Plot(label="Timeline", show_label=False, elem_id="stag-timeline")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            table = gr.Dataframe(
+                value=empty_referent_table(), interactive=False, max_height=320,
+                label="Referents · click a row to see its track", elem_id="stag-referents",
+            )
+        with gr.Column(scale=2):
+            gallery = gr.Gallery(
+                label="Track (click a referent in the table)", columns=4, height=320,
+                object_fit="contain", elem_id="stag-track",
+            )
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3), gr.Accordion("Reasoning and tool calls", open=True):
+            trace = gr.Markdown("_Run a query to see how stag decides._", max_height=360, elem_id="stag-trace")
+        with gr.Column(scale=2):
+            files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="stag-downloads")
+    return form, Results(status, video_out, timeline, table, gallery, trace, files)
+
+
+def build_app(examples: Sequence[Example], workdir: str | Path) -> gr.Blocks:
+    """The demo page. ``workdir`` receives each run's annotated video and downloads."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    ground_video, stop_run = run_handlers(workdir)
     with gr.Blocks(title=TITLE, delete_cache=(3600, 24 * 3600)) as app:
         gr.HTML(HEADER)
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=2, min_width=340):
-                video_in = gr.Video(label="Video", sources=["upload"], height=250, elem_id="stag-video-in")
-                query = gr.Textbox(
-                    label="What are you looking for?", placeholder="e.g. the people crossing from the left",
-                    max_lines=2, elem_id="stag-query",
-                )
-                with gr.Accordion("Planner and sampling", open=False):
-                    planner = gr.Radio(PLANNER_CHOICES, value="embedded", label="Planner", elem_id="stag-planner")
-                    with gr.Row(visible=False) as model_fields:
-                        base_url = gr.Textbox(label="Endpoint URL", placeholder="http://127.0.0.1:8000/v1")
-                        model = gr.Textbox(label="Model name", placeholder="zai-org/GLM-4.1V-9B-Thinking")
-                    sampling = gr.Dropdown(
-                        SAMPLING_CHOICES, value="auto", label="Sampling rate (frames the tools look at per second)",
-                        elem_id="stag-sampling",
-                    )
-                with gr.Row():
-                    run = gr.Button("Find", variant="primary", scale=3, elem_id="stag-run")
-                    stop = gr.Button("Stop", variant="stop", scale=1, elem_id="stag-stop")
-                if examples:
-                    gr.Examples(
-                        examples=[[str(e.video), e.query] for e in examples],
-                        example_labels=[e.label for e in examples],
-                        inputs=[video_in, query], label="Examples", elem_id="stag-examples",
-                    )
-            with gr.Column(scale=3, min_width=420):
-                status = gr.HTML(IDLE, elem_id="stag-status")
-                video_out = gr.Video(
-                    label="Annotated video (referents boxed with their id and a short trail; other tracked objects faint)",
-                    interactive=False, height=360, elem_id="stag-video-out",
-                )
-                timeline = gr.Plot(label="Timeline", show_label=False, elem_id="stag-timeline")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3):
-                table = gr.Dataframe(
-                    value=empty_referent_table(), interactive=False, max_height=320,
-                    label="Referents · click a row to see its track", elem_id="stag-referents",
-                )
-            with gr.Column(scale=2):
-                gallery = gr.Gallery(
-                    label="Track (click a referent in the table)", columns=4, height=320,
-                    object_fit="contain", elem_id="stag-track",
-                )
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3), gr.Accordion("Reasoning and tool calls", open=True):
-                trace = gr.Markdown("_Run a query to see how stag decides._", max_height=360, elem_id="stag-trace")
-            with gr.Column(scale=2):
-                files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="stag-downloads")
-
-        inputs = [video_in, query, planner, base_url, model, sampling]
-        outputs = [status, video_out, timeline, table, trace, files, gallery]
-        run.click(ground_video, inputs, outputs, api_name="ground")
-        query.submit(ground_video, inputs, outputs, api_visibility="private")
-        stop.click(stop_run, None, status, api_visibility="private", queue=False)
-        table.select(show_track, files, gallery, api_visibility="private")
-        planner.change(planner_fields, planner, model_fields, api_visibility="private", queue=False)
+        form, shown = layout(examples)
+        form.run.click(ground_video, form.inputs(), shown.outputs(), api_name="ground")
+        form.query.submit(ground_video, form.inputs(), shown.outputs(), api_visibility="private")
+        form.stop.click(stop_run, None, shown.status, api_visibility="private", queue=False)
+        shown.table.select(show_track, shown.files, shown.gallery, api_visibility="private")
+        form.planner.change(planner_fields, form.planner, form.model_fields, api_visibility="private", queue=False)
     return app
 
 
