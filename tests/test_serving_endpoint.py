@@ -426,6 +426,9 @@ def test_openclaw_skill_script_and_mcp_config_work_against_the_server(server: Lo
     assert refused.returncode == 1 and refused.stderr.startswith("error forbidden:")
     no_token = run("track", "the person", video, env={**env, "STAG_TOKEN": ""})
     assert no_token.returncode == 1 and no_token.stderr.startswith("error unauthorized:")
+    assert run("delete-upload", video).returncode == 0
+    gone = run("delete-upload", video)
+    assert gone.returncode == 1 and gone.stderr.startswith("error not_found:")
 
     skill = (SKILL / "SKILL.md").read_text()
     front = yaml.safe_load(skill.split("---")[1])

@@ -6,6 +6,7 @@
     python3 stag_tool.py upload clip.mp4                 # prints {"video": "upload:<id>", ...}
     python3 stag_tool.py track "people" long.mp4 --background   # prints a job; then:
     python3 stag_tool.py status JOB_ID ; python3 stag_tool.py result JOB_ID
+    python3 stag_tool.py delete-upload UPLOAD_ID ; python3 stag_tool.py delete-job JOB_ID   # free space
 
 Prints the envelope's ``result`` as JSON on stdout; on a refusal prints ``error TYPE: MESSAGE`` on
 stderr and exits 1 (2 when the endpoint cannot be reached).
@@ -64,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     upload.add_argument("file", type=Path)
     for name in ("status", "result", "cancel"):
         sub.add_parser(name, help=f"{name} of a job").add_argument("job_id")
+    sub.add_parser("delete-job", help="delete a finished job and its result").add_argument("job_id")
+    sub.add_parser("delete-upload", help="delete an upload (its id, or upload:<id>)").add_argument("upload_id")
     args = p.parse_args(argv)
 
     if args.command == "track":
@@ -77,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         out = _request("GET", f"/jobs/{args.job_id}")
     elif args.command == "result":
         out = _request("GET", f"/jobs/{args.job_id}/result")
+    elif args.command == "delete-job":
+        out = _request("DELETE", f"/jobs/{args.job_id}")
+    elif args.command == "delete-upload":
+        out = _request("DELETE", f"/uploads/{args.upload_id.removeprefix('upload:')}")
     else:
         out = _request("POST", f"/jobs/{args.job_id}/cancel", b"")
     json.dump(out, sys.stdout, indent=1)
