@@ -1,31 +1,36 @@
-"""The agent on the synthetic benchmark: quality, time per query, and model cost against a per-frame design.
+"""The agent on the synthetic benchmark, per kind of query, tune and held-out side by side, against two baselines.
 
-    .venv/bin/python bench/agent_bench.py [--preset small|bench] [--bench DIR] [--detector SPEC]
-                                          [--base-url URL --model NAME]
+    .venv/bin/python bench/agent_bench.py [--preset small|bench] [--root DIR] [--limit N] [--detector SPEC]
+                                          [--no-baselines] [--model-costs]
 
-1. The embedded planner grounds every query of ``stag synth --preset PRESET`` (made in ``--bench``
-   if absent) and the verifier scores it (:mod:`agent.evaluate`): m_tIoU, m_mvIoU, m_vIoU,
-   vIoU@0.3, vIoU@0.5, HOTA (all and multi-referent), and wall time per query (perception starts
-   cold and is cached per video and window, so the first query of a video pays for it; the mean
-   covers both).
-2. Model mode: the model planner grounds the same queries against an OpenAI-compatible endpoint
-   (``--base-url``/``--model``; by default a scripted loopback server per query that answers "the
-   whole video" and "no track matches", enough to count what the design sends). Reported per query: model
-   calls and image tokens (28-pixel merged patches, GLM-4.xV / Qwen-VL), against two designs that
-   send frames: every second's frame in one request (1 call), and every native frame one call
-   each (iterative per-frame tracking).
+For each split (``tune``, ``heldout``; made with ``stag synth`` in ``--root`` if absent) every query
+is grounded by :func:`agent.api.ground` (perception cold, then cached per video) and scored by the
+verifier's multi-referent score (:func:`verifier.multiref.assign`: Hungarian matching of referents
+on tIoU + mvIoU, unmatched referents score 0). Printed:
 
-Prints tables and the command; writes ``bench/results/agent_bench.json``.
+1. per kind (and the plural / counted forms): n, m_tIoU, m_mvIoU, count errors (queries answered
+   with another number of referents than the truth) for tune and held-out;
+2. per method, overall on both splits, with cost columns from ``GroundingResult.stats``: detector
+   frames per second of video, model calls per query, wall seconds per query. Baselines:
+   "a 40-line script" (:mod:`bench.script_baseline`: 1-FPS YOLOv3-tiny, ByteTrack tuned for 1 FPS,
+   keyword rules) and "one random person, whole track, perfect boxes" (from the ground truth);
+3. held-out m_mvIoU per kind for the three methods.
+
+``--model-costs`` adds the model planner's calls and image tokens per query against designs that
+send frames (a scripted loopback endpoint by default). Writes ``bench/results/agent_bench.json`` and
+``bench/results/agent_bench.png``; prints the command that made them.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -34,135 +39,254 @@ from tools.offline import apply_offline_env
 
 apply_offline_env()
 
-from agent.api import GroundConfig
-from evaluation.secondlevel import evaluate
-from agent.model_client import fit, image_tokens
+from agent.api import GroundConfig, ground
+from evaluation.secondlevel import model_cost, score_query
+from bench import script_baseline
 from stagdata.synth.generate import generate
-from stagdata.synth.manifest import SynthManifest
+from stagdata.synth.manifest import SynthManifest, VideoEntry
+from stagdata.synth.queries import KINDS
+from stagdata.synth.scoring import load_frame_gt
+from verifier.groundtruth import GroundTruth, seconds_from_frames
+from verifier.multiref import assign
+from verifier.stvg import Tube
 
 RESULTS = Path(__file__).resolve().parent / "results"
+SPLITS = ("tune", "heldout")
+METHODS = {"agent": "stag agent (ground)", "script": "a 40-line script (1-FPS YOLOv3-tiny + ByteTrack + keywords)",
+           "random": "one random person, whole track, perfect boxes"}
 
 
-def _manifest(path: Path, preset: str) -> SynthManifest:
+def bench_manifest(root: Path, preset: str, split: str) -> SynthManifest:
+    """The benchmark of ``preset`` and ``split`` under ``root`` (generated with seed 0 if absent)."""
+    path = root / f"{preset}-{split}"
     if not (path / "manifest.json").exists():
-        generate(preset, path, seed=0, progress_bar=True)
+        generate(preset, path, seed=0, split=split, progress_bar=True)
     return SynthManifest.load(path)
 
 
-def _frame_tokens(width: int, height: int, max_side: int) -> int:
+def _score(pred: list[tuple[tuple[int, int], dict]], gt: GroundTruth) -> tuple[float, float, int]:
+    s = assign([Tube(interval=iv, boxes=b) for iv, b in pred], [Tube(interval=r.interval, boxes=r.boxes) for r in gt.referents])
+    return s.tIoU, s.mvIoU, len(pred)
+
+
+def random_person(manifest: SynthManifest, video: VideoEntry, seed: str) -> list[tuple[tuple[int, int], dict]]:
+    """One random person of the video: the whole visible track with its exact per-second boxes."""
+    frames = load_frame_gt(manifest.path(video.frames_gt))
+    pid = random.Random(seed).choice(sorted(frames))
+    conv = seconds_from_frames(frames[pid], (min(frames[pid]), max(frames[pid])), video.fps)
+    return [] if conv is None else [conv]
+
+
+def run_split(manifest: SynthManifest, config: GroundConfig, *, limit: int | None, baselines: bool) -> list[dict]:
+    """Every query of one split: the agent's and the baselines' scores and costs."""
+    from tqdm import tqdm
+
+    rows: list[dict] = []
+    total = sum(len(v.queries) for v in manifest.videos)
+    bar = tqdm(total=min(total, limit or total), desc=f"{manifest.split}", unit="query", file=sys.stderr, leave=False)
+    for video in manifest.videos:
+        if limit is not None and len(rows) >= limit:
+            break
+        path = manifest.path(video.path)
+        tracks, script_s = None, 0.0
+        if baselines:
+            t = time.perf_counter()
+            tracks = script_baseline.perceive(path)
+            script_s = time.perf_counter() - t
+        for q in video.queries:
+            if limit is not None and len(rows) >= limit:
+                break
+            gt = GroundTruth.from_stvg(manifest.path(q.gt).read_text())
+            t = time.perf_counter()
+            result = ground(path, q.text, config)
+            seconds = time.perf_counter() - t
+            t_iou, mv_iou, _v, _h = score_query(result, gt)
+            calls = result.stats.model_calls or model_cost(result)[0]
+            row = {"video": video.name, "duration": video.duration, "query_id": q.query_id, "text": q.text,
+                   "kind": q.kind, "form": q.form, "n_gt": len(gt.referents),
+                   "agent": {"tIoU": t_iou, "mvIoU": mv_iou, "n": len(result.referents), "seconds": seconds,
+                             "frames_detected": result.stats.frames_detected, "model_calls": calls}}
+            if tracks is not None:
+                t = time.perf_counter()
+                pred = script_baseline.answer(tracks, q.text, video.width)
+                ts, ms, n = _score(pred, gt)
+                row["script"] = {"tIoU": ts, "mvIoU": ms, "n": n, "frames_detected": int(video.duration),
+                                 "seconds": time.perf_counter() - t + script_s / max(1, len(video.queries))}
+                ts, ms, n = _score(random_person(manifest, video, f"{video.name}:{q.query_id}"), gt)
+                row["random"] = {"tIoU": ts, "mvIoU": ms, "n": n}
+            rows.append(row)
+            bar.update(1)
+    bar.close()
+    return rows
+
+
+def _mean(xs: list[float]) -> float:
+    return statistics.fmean(xs) if xs else float("nan")
+
+
+def summary(rows: list[dict], method: str) -> dict:
+    """n, m_tIoU, m_mvIoU, count errors of ``method`` over ``rows`` (and its costs when recorded)."""
+    got = [r for r in rows if method in r]
+    out = {"n": len(got), "m_tIoU": _mean([r[method]["tIoU"] for r in got]),
+           "m_mvIoU": _mean([r[method]["mvIoU"] for r in got]),
+           "count_errors": sum(r[method]["n"] != r["n_gt"] for r in got)}
+    if got and "seconds" in got[0][method]:
+        out["s_per_query"] = _mean([r[method]["seconds"] for r in got])
+    if got and "frames_detected" in got[0][method]:
+        per_video: dict[str, tuple[float, int]] = {}
+        for r in got:  # a video's perception pass is reported by each of its queries (cached after the first)
+            seen = per_video.get(r["video"], (r["duration"], 0))
+            per_video[r["video"]] = (r["duration"], max(seen[1], r[method]["frames_detected"]))
+        seconds = sum(d for d, _ in per_video.values())
+        out["det_frames_per_s"] = sum(f for _, f in per_video.values()) / seconds if seconds else float("nan")
+    if got and "model_calls" in got[0][method]:
+        out["model_calls_per_query"] = _mean([r[method]["model_calls"] for r in got])
+    return out
+
+
+def groups(rows: list[dict]) -> dict[str, list[dict]]:
+    """Rows by kind (table order), then the plural and counted forms, then all."""
+    out: dict[str, list[dict]] = {k: [r for r in rows if r["kind"] == k] for k in KINDS}
+    for form in ("plural", "counted"):
+        out[f"form:{form}"] = [r for r in rows if r["form"] == form]
+    out["all"] = rows
+    return out
+
+
+def _f(x: float | None, w: int = 6) -> str:
+    return f"{'-':>{w}}" if x is None or x != x else f"{x:>{w}.3f}"
+
+
+def tables(by_split: dict[str, list[dict]], methods: list[str]) -> str:
+    """The three printed tables (see module docs)."""
+    g = {s: groups(rows) for s, rows in by_split.items()}
+    head = f"{'kind':<16}" + "".join(f"| {s:<7}{'n':>4} {'tIoU':>6} {'mvIoU':>6} {'cnt_err':>7} " for s in by_split)
+    lines = ["per kind, stag agent", head]
+    for name in g[next(iter(g))]:
+        if not any(g[s][name] for s in by_split):
+            continue
+        cells = ""
+        for s in by_split:
+            m = summary(g[s][name], "agent")
+            cells += f"| {'':<7}{m['n']:>4} {_f(m['m_tIoU'])} {_f(m['m_mvIoU'])} {m['count_errors']:>7} "
+        lines.append(f"{name:<16}{cells}")
+    lines += ["", f"{'method':<62}" + "".join(f"| {s:<7} {'tIoU':>6} {'mvIoU':>6} " for s in by_split)
+              + f"| {'det fr/s':>8} {'calls/q':>7} {'s/query':>7}"]
+    for m in methods:
+        cells = "".join(f"| {'':<7} {_f(summary(by_split[s], m)['m_tIoU'])} {_f(summary(by_split[s], m)['m_mvIoU'])} "
+                        for s in by_split)
+        allrows = [r for rows in by_split.values() for r in rows]
+        c = summary(allrows, m)
+        cost = f"| {_f(c.get('det_frames_per_s'), 8)} {_f(c.get('model_calls_per_query'), 7)} {_f(c.get('s_per_query'), 7)}"
+        lines.append(f"{METHODS[m]:<62}{cells}{cost}")
+    if len(methods) > 1 and "heldout" in g:
+        lines += ["", f"{'heldout m_mvIoU':<16}" + "".join(f"{m:>9}" for m in methods)]
+        for name, rows in g["heldout"].items():
+            if rows:
+                lines.append(f"{name:<16}" + "".join(_f(summary(rows, m)["m_mvIoU"], 9) for m in methods))
+    return "\n".join(lines)
+
+
+def plot(by_split: dict[str, list[dict]], methods: list[str], path: Path) -> None:
+    """Per-kind m_mvIoU bars, one panel per split, one bar per method."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(by_split), 1, figsize=(13, 3.2 * len(by_split)), squeeze=False)
+    for ax, (split, rows) in zip(axes[:, 0], by_split.items()):
+        g = groups(rows)
+        names = list(g)
+        width = 0.8 / len(methods)
+        for i, m in enumerate(methods):
+            vals = [summary(g[n], m)["m_mvIoU"] for n in names]
+            ax.bar([k + i * width for k in range(len(names))], [0 if v != v else v for v in vals], width, label=METHODS[m])
+        ax.set_xticks([k + 0.4 - width / 2 for k in range(len(names))], names, rotation=40, ha="right", fontsize=8)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("m_mvIoU")
+        ax.set_title(f"synthetic benchmark, {split} split")
+    axes[0, 0].legend(fontsize=8, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def model_costs(manifest: SynthManifest, config: GroundConfig, limit: int | None) -> dict:
+    """Model planner calls and image tokens per query against designs that send frames (scripted endpoint)."""
     import numpy as np
 
-    h, w = fit(np.zeros((height, width, 1), np.uint8), max_side).shape[:2]
-    return image_tokens(w, h)
+    from agent.model_client import fit, image_tokens
+    from tests.scripted_openai import ScriptedOpenAI, ScriptedReply
 
-
-def _model_costs(manifest: SynthManifest, config: GroundConfig, limit: int | None) -> list[tuple[int, int, bool]]:
-    """(model calls, image tokens, fell back?) per query in model mode.
-
-    Without an endpoint, each query gets a fresh scripted loopback server (the project's test helper)
-    that answers the time step with the whole video and the space step with "no track matches".
-    """
-    from agent.api import ground
-    from evaluation.secondlevel import model_cost
-
-    out = []
-    for video in manifest.videos:
-        for q in video.queries:
-            if limit is not None and len(out) >= limit:
-                return out
-            server = None
-            if config.base_url is None:
-                from tests.scripted_openai import ScriptedOpenAI, ScriptedReply
-
-                server = ScriptedOpenAI(model="scripted-glm").start()
-                server.push(
-                    ScriptedReply.glm_answer("scan", json.dumps({"intervals": [[0, int(video.duration) - 1]],
-                                                                 "reason": "whole video"})),
-                    ScriptedReply.glm_answer("none", json.dumps({"action": "accept", "referents": [],
-                                                                 "reason": "-"})),
-                )
-                cfg = config.model_copy(update={"base_url": server.base_url, "model": server.model})
-            else:
-                cfg = config
-            try:
-                result = ground(manifest.path(video.path), q.text, cfg)
-            finally:
-                if server is not None:
-                    server.stop()
-            calls, tokens = model_cost(result)
-            out.append((calls, tokens, any(e.kind == "fallback" for e in result.trace)))
-    return out
+    calls, tokens, per_second, per_frame, frame_calls = [], [], [], [], []
+    for video, q in manifest.queries():
+        if limit is not None and len(calls) >= limit:
+            break
+        server = ScriptedOpenAI(model="scripted-glm").start()
+        server.push(
+            ScriptedReply.glm_answer("scan", json.dumps({"intervals": [[0, int(video.duration) - 1]], "reason": "whole"})),
+            ScriptedReply.glm_answer("none", json.dumps({"action": "accept", "referents": [], "reason": "-"})),
+        )
+        try:
+            result = ground(manifest.path(video.path), q.text,
+                            config.model_copy(update={"planner": "model", "base_url": server.base_url, "model": server.model}))
+        finally:
+            server.stop()
+        c, t = model_cost(result)
+        calls.append(c)
+        tokens.append(t)
+        h, w = fit(np.zeros((video.height, video.width, 1), np.uint8), config.model_image_px).shape[:2]
+        per_second.append(int(video.duration) * image_tokens(w, h))
+        per_frame.append(video.frame_count * image_tokens(w, h))
+        frame_calls.append(video.frame_count)
+    return {"calls_per_query": _mean(calls), "image_tokens_per_query": _mean(tokens),
+            "per_second_tokens": _mean(per_second), "per_frame_calls": _mean(frame_calls),
+            "per_frame_tokens": _mean(per_frame)}
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--preset", default="small", choices=["small", "bench"])
-    p.add_argument("--bench", help="benchmark folder (default: .cache/synth-<preset>)")
+    p.add_argument("--root", help="folder holding the benchmarks (default: .cache/synth)")
+    p.add_argument("--splits", default="tune,heldout", help="comma-separated splits (default both)")
+    p.add_argument("--limit", type=int, help="only the first N queries of each split")
     p.add_argument("--detector", help="detector spec (default: the agent's)")
-    p.add_argument("--base-url", help="model endpoint for model mode (default: a scripted loopback server)")
-    p.add_argument("--model", help="model name at --base-url")
-    p.add_argument("--limit", type=int, help="only the first N queries")
+    p.add_argument("--no-baselines", action="store_true", help="the agent only")
+    p.add_argument("--model-costs", action="store_true", help="also count the model planner's calls and tokens")
     args = p.parse_args(argv)
-    root = Path(args.bench or Path(__file__).resolve().parents[1] / ".cache" / f"synth-{args.preset}")
-    manifest = _manifest(root, args.preset)
-    cache = Path(tempfile.mkdtemp(prefix="stag-bench-cache-"))  # cold: the times include perception
-    extra = {"detector": args.detector} if args.detector else {}
+    splits = [s for s in args.splits.split(",") if s]
+    if not splits or any(s not in SPLITS for s in splits):
+        p.error(f"--splits must name some of {SPLITS}")
+    root = Path(args.root or Path(__file__).resolve().parents[1] / ".cache" / "synth")
     command = "bench/agent_bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
-
-    t = time.perf_counter()
-    embedded = evaluate(root, GroundConfig(cache_dir=str(cache), **extra), limit=args.limit)
-    embedded_wall = time.perf_counter() - t
-
-    model_cfg = GroundConfig(planner="model", base_url=args.base_url, model=args.model or "scripted-glm",
-                             cache_dir=str(cache), **extra)
-    costs = _model_costs(manifest, model_cfg, args.limit)
-    calls = statistics.mean(c for c, _, _ in costs)
-    tokens = statistics.mean(t for _, t, _ in costs)
-
-    videos = {v.name: v for v in manifest.videos}
-    per_second, per_frame_calls, per_frame_tokens = [], [], []
-    for video in videos.values():
-        tok = _frame_tokens(video.width, video.height, model_cfg.model_image_px)
-        for _ in video.queries:
-            per_second.append(int(video.duration) * tok)
-            per_frame_calls.append(video.frame_count)
-            per_frame_tokens.append(video.frame_count * tok)
-    n = args.limit or len(per_second)
-    per_second, per_frame_calls, per_frame_tokens = per_second[:n], per_frame_calls[:n], per_frame_tokens[:n]
-
-    s, multi = embedded["summary"], embedded["multi"]
-    single_v, multi_v = embedded["single"]["m_vIoU"], multi["m_vIoU"]
-    median_s = statistics.median(q["seconds"] for q in embedded["queries"])
-    header = (f"{'m_tIoU':>8} {'m_mvIoU':>8} {'m_vIoU':>8} {'vIoU@0.3':>9} {'vIoU@0.5':>9} {'HOTA':>6} "
-              f"{'HOTA_multi':>11} {'s/query':>8}")
-    row = (f"{s['m_tIoU']:>8.3f} {s['m_mvIoU']:>8.3f} {s['m_vIoU']:>8.3f} {s['vIoU@0.3']:>9.3f} "
-           f"{s['vIoU@0.5']:>9.3f} {s['HOTA']:>6.3f} {s.get('HOTA_multi', float('nan')):>11.3f} "
-           f"{s['seconds_per_query']:>8.2f}")
-    lines = [
-        (f"embedded planner on synth '{args.preset}' ({s['queries']} queries, {multi['queries']} multi-referent, "
-         f"{len(manifest.videos)} videos of {manifest.config.duration:g} s)"),
-        header,
-        row,
-        (f"single-referent m_vIoU {single_v:.3f}, multi-referent m_vIoU {multi_v:.3f}; wall {embedded_wall:.0f} s "
-         f"in all, median {median_s:.2f} s per query"),
-        "",
-        f"model mode ({args.model or 'scripted loopback server'}; {sum(f for _, _, f in costs)} fallbacks): per query",
-        f"{'design':<44} {'calls':>8} {'image tokens':>13}",
-        f"{'stag: time sheet + set-of-marks sheet':<44} {calls:>8.1f} {tokens:>13.0f}",
-        f"{'every second as a frame, one request':<44} {1:>8.1f} {statistics.mean(per_second):>13.0f}",
-        (f"{'every native frame, one call each':<44} {statistics.mean(per_frame_calls):>8.1f} "
-         f"{statistics.mean(per_frame_tokens):>13.0f}"),
-        "",
-        f"command: .venv/bin/python {command}".rstrip(),
-    ]
-    print("\n".join(lines))
+    config = GroundConfig(cache_dir=tempfile.mkdtemp(prefix="stag-bench-cache-"),
+                          **({"detector": args.detector} if args.detector else {}))
+    methods = ["agent"] + ([] if args.no_baselines else ["script", "random"])
+    by_split, manifests = {}, {}
+    t0 = time.perf_counter()
+    for split in splits:
+        manifests[split] = bench_manifest(root, args.preset, split)
+        by_split[split] = run_split(manifests[split], config, limit=args.limit, baselines=not args.no_baselines)
+    wall = time.perf_counter() - t0
+    n_videos = {s: len({r["video"] for r in rows}) for s, rows in by_split.items()}
+    text = [f"synthetic '{args.preset}': " + ", ".join(f"{s} {len(rows)} queries / {n_videos[s]} videos"
+                                                       for s, rows in by_split.items()) + f"; wall {wall:.0f} s", "",
+            tables(by_split, methods)]
+    report = {"command": command, "preset": args.preset, "wall_s": wall,
+              "summary": {s: {name: {m: summary(rows, m) for m in methods} for name, rows in groups(by_split[s]).items()}
+                          for s in by_split},
+              "queries": by_split}
+    if args.model_costs:
+        report["model"] = costs = model_costs(manifests[splits[0]], config, args.limit)
+        text += ["", f"model planner (scripted endpoint), per query: {costs['calls_per_query']:.1f} calls, "
+                 f"{costs['image_tokens_per_query']:.0f} image tokens; every second as a frame: "
+                 f"{costs['per_second_tokens']:.0f} tokens; every native frame: {costs['per_frame_tokens']:.0f} tokens"]
+    text += ["", f"command: .venv/bin/python {command}".rstrip()]
+    print("\n".join(text))
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "agent_bench.json").write_text(json.dumps({
-        "command": command, "embedded": embedded, "embedded_wall_s": embedded_wall,
-        "model": {"calls_per_query": calls, "image_tokens_per_query": tokens, "per_second_tokens": statistics.mean(per_second),
-                  "per_frame_calls": statistics.mean(per_frame_calls),
-                  "per_frame_tokens": statistics.mean(per_frame_tokens)},
-    }, indent=1))
+    (RESULTS / "agent_bench.json").write_text(json.dumps(report, indent=1))
+    plot(by_split, methods, RESULTS / "agent_bench.png")
     return 0
 
 

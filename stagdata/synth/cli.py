@@ -1,6 +1,7 @@
 """``stag synth``: generate the synthetic grounding benchmark (or one example clip).
 
     stag synth --out bench/synth-small --preset small --seed 0
+    stag synth --out bench/synth-small-heldout --preset small --split heldout
     stag synth --out outputs/synth-bench --preset bench --seed 0 --videos 24
     stag synth --out outputs/clip --clip meet --seconds 12
 """
@@ -36,7 +37,9 @@ def _parser() -> argparse.ArgumentParser:
                     "real street plates, with exact boxes, action labels, queries, per-second GT and SVAG-Bench JSON.",
     )
     ap.add_argument("--out", required=True, help="output folder (created; existing files are overwritten)")
-    ap.add_argument("--preset", default="small", choices=sorted(PRESETS), help="small: 3 x 10 s; bench: 12 x 20 s")
+    ap.add_argument("--preset", default="small", choices=sorted(PRESETS), help="small: 4 x 12 s; bench: 12 x 20 s")
+    ap.add_argument("--split", default="tune", choices=["tune", "heldout"],
+                    help="tune, or heldout (other seeds, plates, sprite looks and paraphrases; never tune on it)")
     ap.add_argument("--seed", type=int, default=0, help="same seed, same videos and ground truth")
     ap.add_argument("--videos", type=_positive(int), help="override the preset's number of videos")
     ap.add_argument("--duration", type=_positive(float), help="override the preset's seconds per video")
@@ -69,15 +72,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         updates = {k: v for k, v in (("videos", args.videos), ("duration", args.duration)) if v is not None}
         if updates:
             config = config.model_validate({**config.model_dump(), **updates})
-        manifest = generate(config, out, args.seed, progress_bar=True)
+        manifest = generate(config, out, args.seed, split=args.split, progress_bar=True)
     except (ValueError, OSError) as exc:
         print(f"stag synth: {exc}", file=sys.stderr)
         return 2
     queries = [q for v in manifest.videos for q in v.queries]
-    verbs = Counter(q.verb for q in queries)
+    kinds = Counter(q.kind for q in queries)
     print(f"{len(manifest.videos)} videos, {len(queries)} queries "
           f"({sum(q.multi for q in queries)} multi-referent) -> {out / 'manifest.json'}")
-    print("  verbs: " + ", ".join(f"{v} {n}" for v, n in sorted(verbs.items())))
+    print(f"  split {manifest.split}; kinds: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
     if manifest.svag_gt:
         print(f"  SVAG-Bench ground truth: {out / manifest.svag_gt}")
     return 0
