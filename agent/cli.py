@@ -19,6 +19,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval-agent": ("evaluation.cli:main", "run the agent over HC-STVG, VidSTG, SVAG-Bench or synthetic data and score it"),
     "eval": ("verifier.cli:main", "score predictions: hota | svageval | mr | stvg"),
     "synth": ("stagdata.synth.cli:main", "generate the synthetic grounding benchmark"),
+    "data": ("training.cli:data_main", "build second-level training data: build | traces"),
+    "train": ("training.cli:train_main", "SFT or GRPO with the verifier's reward: sft | grpo --config FILE.yaml"),
     "serve": ("serving.cli:serve_main", "start the tool endpoint (MCP at /mcp + REST /tools/invoke)"),
     "serve-model": ("serving.model_server.cli:main", "start (or --dry-run) the vLLM model server"),
     "demo": ("demo.cli:main", "launch the Gradio demo"),
