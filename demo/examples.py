@@ -17,9 +17,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from stagdata.synth import VideoEntry, render_clip
 from tools.assets import asset_path
 from tools.render import write_h264
-from stagdata.synth import VideoEntry, render_clip
 from tools.video import iter_frames, probe
 
 EXCERPT_SECONDS = 10.0
