@@ -109,13 +109,44 @@ def test_openvino_boxes_agree_with_pytorch_on_film_frames(person_model, person_t
     """The issue's bound: mean IoU of matched boxes >= 0.98, box counts within 2% (bf16 on AMX CPUs)."""
     low = load_detector("person", conf=0.1)  # the tracker's low threshold: many boxes, the hard case
     low_torch = load_detector("person", conf=0.1, backend="torch")
-    for ref, new in ((person_torch.detect(frames), person_model.detect(frames)),
-                     (low_torch.detect(frames), low.detect(frames))):
+    for ref, new in ((low_torch.detect(frames), low.detect(frames)),):
         agree = agreement(ref, new)
         assert sum(len(d) for d in ref) >= 20  # enough people on these frames to mean something
         assert agree["mean_iou"] >= 0.98, agree
         assert abs(agree["count_ratio"] - 1) <= 0.02 + 1 / sum(len(d) for d in ref), agree
         assert agree["matched"] >= 0.97, agree
+
+
+def test_openvino_yolov3_tiny_agrees_with_opencv_dnn_on_film_frames(frames) -> None:
+    """YOLOv3-tiny converted from Darknet (tools.darknet_onnx) and run by OpenVINO, against OpenCV DNN."""
+    for conf in (0.25, 0.1):
+        ref = load_detector("coco", conf=conf, backend="torch")  # the reference frameworks: OpenCV DNN here
+        new = load_detector("coco", conf=conf)
+        assert ref.backend == "opencv" and new.backend == "openvino"
+        a, b = ref.detect(frames), new.detect(frames)
+        n = sum(len(d) for d in a)
+        agree = agreement(a, b)
+        assert n >= 30 and agree["mean_iou"] >= 0.98, agree
+        assert abs(agree["count_ratio"] - 1) <= 0.02 + 1 / n, agree
+
+
+def test_darknet_conversion_is_exact_in_f32(tmp_path: Path, frames) -> None:
+    from tools.darknet_onnx import convert, decode_heads, yolo_layers
+    from tools.runtime import compile_openvino
+
+    convert(asset_path("coco_cfg"), asset_path("coco_weights"), tmp_path / "tiny.onnx")
+    model = compile_openvino(tmp_path / "tiny.onnx", precision="f32")
+    blob = cv2.dnn.blobFromImages(frames[:2], 1 / 255.0, (416, 224), swapRB=True, crop=False)
+    out = model(blob)
+    rows = decode_heads([out[o] for o in model.outputs], yolo_layers(asset_path("coco_cfg")), (416, 224))
+    net = cv2.dnn.readNetFromDarknet(str(asset_path("coco_cfg")), str(asset_path("coco_weights")))
+    net.setInput(blob)
+    ref = np.concatenate([o.reshape(2, -1, 85) for o in net.forward(net.getUnconnectedOutLayersNames())], axis=1)
+    assert rows.shape == ref.shape and np.abs(rows - ref).max() < 1e-4
+    with pytest.raises(ValueError, match="shorter"):
+        short = tmp_path / "short.weights"
+        short.write_bytes(asset_path("coco_weights").read_bytes()[:100000])
+        convert(asset_path("coco_cfg"), short, tmp_path / "x.onnx")
 
 
 def test_openvino_f32_is_pytorch_exactly(person_torch, frames) -> None:
@@ -162,17 +193,17 @@ def test_export_cache_is_reused_rebuilt_on_new_weights_and_repaired(tmp_path: Pa
     assert not list((tmp_path / "cache" / "models").glob(".*.tmp"))  # no temporary left behind
 
 
+@pytest.mark.slow
 def test_real_export_cache_loads_and_runs(tmp_path: Path, monkeypatch, frames) -> None:
-    """A corrupt cached export of the real checkpoint is rebuilt and the detector still finds people."""
+    """A corrupt cached export of the real checkpoint is exported again (ultralytics, ~5 s) and finds people."""
     path = exported_onnx(asset_path("person_yolov8"))  # the user cache (built by bootstrap or first use)
     root = tmp_path / "cache"
     (root / "models").mkdir(parents=True)
     (root / "models" / path.name).write_bytes(b"not an onnx file")
     monkeypatch.setenv("STAG_CACHE_DIR", str(root))
-    monkeypatch.setattr("tools.runtime._export_ultralytics", lambda w, d: d.write_bytes(path.read_bytes()))
     det = load_detector("person")
     assert sum(len(d) for d in det.detect(frames[:3])) >= 3
-    assert (root / "models" / path.name).stat().st_size == path.stat().st_size
+    assert (root / "models" / path.name).stat().st_size > 1_000_000
 
 
 def test_registry_keeps_models_loaded_and_bounded() -> None:

@@ -181,9 +181,11 @@ def _input_shape(width: int, height: int, size: int) -> tuple[int, int]:
 
 
 class DarknetDetector:
-    """Darknet YOLO (the bundled COCO YOLOv3-tiny by default) run through OpenCV DNN.
+    """Darknet YOLO (the bundled COCO YOLOv3-tiny by default) run through OpenCV DNN or OpenVINO.
 
     ``input_size`` is the network's long side; the aspect ratio is kept (no squashing).
+    ``backend="openvino"`` converts the network to ONNX once (:mod:`tools.darknet_onnx`, cached by
+    the weights' hash) and runs it through OpenVINO with the same pre- and post-processing.
 
     >>> det = DarknetDetector(conf=0.3)                     # doctest: +SKIP
     >>> det.detect([cv2.imread("street.jpg")])[0].data["class_name"]   # doctest: +SKIP
@@ -201,18 +203,32 @@ class DarknetDetector:
         input_size: int = 416,
         classes: Sequence[str] | None = None,
         device: str = "cpu",
+        backend: str = "opencv",
+        threads: int | None = None,
     ) -> None:
         cfg = Path(cfg) if cfg else asset_path("coco_cfg")
         weights = Path(weights) if weights else asset_path("coco_weights")
         for p in (cfg, weights):
             if not Path(p).is_file():
                 raise FileNotFoundError(f"Darknet file not found: {p}")
+        if backend not in ("opencv", "openvino"):
+            raise ValueError(f"Darknet backend must be 'opencv' or 'openvino', not {backend!r}")
         self.class_names = list(names) if names else coco_names()
-        self.net = cv2.dnn.readNetFromDarknet(str(cfg), str(weights))
-        if device.startswith("cuda"):
-            self.net.setPreferableBackend(cv2.dnn.DNN_BACKEND_CUDA)
-            self.net.setPreferableTarget(cv2.dnn.DNN_TARGET_CUDA)
-        self.out_names = self.net.getUnconnectedOutLayersNames()
+        self.backend = backend
+        if backend == "openvino":
+            from tools.darknet_onnx import convert, yolo_layers
+            from tools.runtime import compile_openvino, exported_onnx, file_hash
+
+            onnx_path = exported_onnx(weights, name=f"darknet-{cfg.stem}-{file_hash(cfg)[:8]}",
+                                      exporter=lambda w, dst: convert(cfg, w, dst))
+            self.model = compile_openvino(onnx_path, threads=threads)
+            self.layers = yolo_layers(cfg)
+        else:
+            self.net = cv2.dnn.readNetFromDarknet(str(cfg), str(weights))
+            if device.startswith("cuda"):
+                self.net.setPreferableBackend(cv2.dnn.DNN_BACKEND_CUDA)
+                self.net.setPreferableTarget(cv2.dnn.DNN_TARGET_CUDA)
+            self.out_names = self.net.getUnconnectedOutLayersNames()
         self.conf, self.nms, self.input_size = conf, nms, input_size
         keep = resolve_classes(classes)
         self.keep_ids = None if keep is None else [i for i, n in enumerate(self.class_names) if n in keep]
@@ -232,6 +248,12 @@ class DarknetDetector:
         h, w = images[0].shape[:2]
         size = _input_shape(w, h, self.input_size)
         blob = cv2.dnn.blobFromImages(images, 1 / 255.0, size, swapRB=True, crop=False)
+        if self.backend == "openvino":
+            from tools.darknet_onnx import decode_heads
+
+            result = self.model(blob)
+            rows = decode_heads([result[o] for o in self.model.outputs], self.layers, size)
+            return [self._decode(rows[i], w, h) for i in range(len(images))]
         self.net.setInput(blob)
         outs = [o.reshape(len(images), -1, o.shape[-1]) for o in self.net.forward(self.out_names)]
         return [self._decode(np.concatenate([o[i] for o in outs]), w, h) for i in range(len(images))]
@@ -490,9 +512,10 @@ def load_detector(
     other class from YOLOv3-tiny (see :data:`DEFAULT_DETECTOR`); only the model the wanted
     ``classes`` need is loaded (people only: the person model; no people: YOLOv3-tiny only).
 
-    ``backend`` (see :data:`tools.runtime.BACKENDS`): ``"auto"`` runs the person checkpoint through
+    ``backend`` (see :data:`tools.runtime.BACKENDS`): ``"auto"`` runs both bundled models through
     OpenVINO on CPU (exported once and cached, :func:`tools.runtime.exported_onnx`) and through
-    PyTorch on CUDA; ``"torch"`` forces PyTorch. ``threads`` defaults to the machine's cores
+    their own frameworks on CUDA (PyTorch for the person checkpoint, OpenCV DNN for YOLOv3-tiny);
+    ``"torch"`` forces those frameworks on any device. ``threads`` defaults to the machine's cores
     (:func:`tools.runtime.default_threads`). ``classes`` keeps only those class words (synonyms
     allowed); ``input_size`` is the network's long side (default 416 for Darknet, 640 for
     ultralytics). Unknown specs, backends and missing weights raise before anything loads.
@@ -505,8 +528,10 @@ def load_detector(
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}: use one of {BACKENDS}")
     keep = resolve_classes(classes)
+    dk_backend = "openvino" if backend == "openvino" or (backend == "auto" and device.startswith("cpu")) else "opencv"
     if spec == "coco":
-        return DarknetDetector(conf=conf, classes=classes, device=device, input_size=input_size or 416)
+        return DarknetDetector(conf=conf, classes=classes, device=device, input_size=input_size or 416,
+                               backend=dk_backend, threads=threads)
     if spec == "person":
         return _person_detector(asset_path("person_yolov8"), conf=conf, classes=classes, device=device,
                                 input_size=input_size or 640, backend=backend, threads=threads)
@@ -518,7 +543,8 @@ def load_detector(
                                   threads=threads) if wants_people else None
         if person is not None and not wants_others:
             return person
-        others = DarknetDetector(conf=conf, classes=classes, device=device, input_size=input_size or 416)
+        others = DarknetDetector(conf=conf, classes=classes, device=device, input_size=input_size or 416,
+                                 backend=dk_backend, threads=threads)
         return CombinedDetector(person, others) if person is not None else others
     check_detector_spec(spec)
     return UltralyticsDetector(spec, conf=conf, classes=classes, device=device, input_size=input_size or 640)

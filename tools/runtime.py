@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 BACKENDS = ("auto", "openvino", "torch")
-"""``auto``: OpenVINO on CPU, PyTorch (ultralytics) on CUDA; ``torch`` forces PyTorch everywhere."""
+"""``auto``: OpenVINO on CPU, the models' own frameworks on CUDA (PyTorch for ultralytics checkpoints,
+OpenCV DNN for Darknet); ``torch`` forces those frameworks everywhere; ``openvino`` forces OpenVINO."""
 
 
 DETECTOR_SPECS = ("coco", "person", "coco+person")
