@@ -44,6 +44,10 @@ else
   echo "[bootstrap] $VENV is up to date"
 fi
 
+# Both bundled detectors exported for the CPU runtime (OpenVINO), cached under the user cache by the
+# weights' hash: nothing is downloaded; quick when already built.
+"$VENV/bin/python" -c "from tools.detect import prepare_models; print('[bootstrap] detector runtime cache:', *prepare_models())"
+
 if [ "${STAG_BROWSER:-0}" = "1" ] && ! command -v chromium >/dev/null 2>&1; then
   echo "[bootstrap] installing Debian chromium for the browser test ..."
   if [ "$(id -u)" = "0" ]; then

@@ -577,3 +577,22 @@ def agreement(reference: Sequence[sv.Detections], other: Sequence[sv.Detections]
         "matched": round(len(ious) / n_ref, 4) if n_ref else 1.0,
         "count_ratio": round(n_other / n_ref, 4) if n_ref else float(n_other == 0),
     }
+
+
+def prepare_models() -> list[Path]:
+    """Export both bundled detectors for the CPU runtime now (``scripts/bootstrap.sh`` calls this).
+
+    Quick when the cache already holds them (their weights are hashed, nothing is rebuilt).
+
+    >>> [p.suffix for p in prepare_models()]                      # doctest: +SKIP
+    ['.onnx', '.onnx']
+    """
+    from tools.darknet_onnx import convert
+    from tools.runtime import exported_onnx, file_hash
+
+    cfg = asset_path("coco_cfg")
+    return [
+        exported_onnx(asset_path("person_yolov8"), name="person"),
+        exported_onnx(asset_path("coco_weights"), name=f"darknet-{cfg.stem}-{file_hash(cfg)[:8]}",
+                      exporter=lambda w, dst: convert(cfg, w, dst)),
+    ]
