@@ -187,6 +187,27 @@ def tables(by_split: dict[str, list[dict]], methods: list[str]) -> str:
     return "\n".join(lines)
 
 
+def markdown(by_split: dict[str, list[dict]], methods: list[str]) -> str:
+    """The per-kind table as Markdown (agent per split, then each baseline's m_tIoU / m_mvIoU on the last split)."""
+    g = {s: groups(rows) for s, rows in by_split.items()}
+    last = list(by_split)[-1]
+    head = ["kind"] + [f"{s} {c}" for s in by_split for c in ("n", "m_tIoU", "m_mvIoU", "count err")]
+    head += [f"{last} {m} {c}" for m in methods[1:] for c in ("m_tIoU", "m_mvIoU")]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name in g[last]:
+        if not any(g[s][name] for s in by_split):
+            continue
+        cells = [name]
+        for s in by_split:
+            m = summary(g[s][name], "agent")
+            cells += [str(m["n"]), _f(m["m_tIoU"], 0), _f(m["m_mvIoU"], 0), str(m["count_errors"])]
+        for m in methods[1:]:
+            b = summary(g[last][name], m)
+            cells += [_f(b["m_tIoU"], 0), _f(b["m_mvIoU"], 0)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def plot(by_split: dict[str, list[dict]], methods: list[str], path: Path) -> None:
     """Per-kind m_mvIoU bars, one panel per split, one bar per method."""
     import matplotlib
@@ -254,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--detector", help="detector spec (default: the agent's)")
     p.add_argument("--no-baselines", action="store_true", help="the agent only")
     p.add_argument("--model-costs", action="store_true", help="also count the model planner's calls and tokens")
+    p.add_argument("--markdown", action="store_true", help="also print the per-kind table as Markdown (README)")
     args = p.parse_args(argv)
     splits = [s for s in args.splits.split(",") if s]
     if not splits or any(s not in SPLITS for s in splits):
@@ -282,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
         text += ["", f"model planner (scripted endpoint), per query: {costs['calls_per_query']:.1f} calls, "
                  f"{costs['image_tokens_per_query']:.0f} image tokens; every second as a frame: "
                  f"{costs['per_second_tokens']:.0f} tokens; every native frame: {costs['per_frame_tokens']:.0f} tokens"]
+    if args.markdown:
+        text += ["", markdown(by_split, methods)]
     text += ["", f"command: .venv/bin/python {command}".rstrip()]
     print("\n".join(text))
     RESULTS.mkdir(exist_ok=True)
