@@ -23,6 +23,7 @@ PACKAGES: dict[str, str] = {
     "numpy": "base", "scipy": "base", "pydantic": "base",
     "torch": "vision", "torchvision": "vision", "ultralytics-opencv-headless": "vision",
     "opencv-python-headless": "vision", "supervision": "vision", "av": "vision", "lapx": "vision",
+    "openvino": "vision", "onnx": "vision",
     "langgraph": "agent", "openai": "agent", "sentence-transformers": "agent", "transformers": "agent",
     "mcp": "serve", "fastapi": "serve", "uvicorn": "serve",
     "gradio": "demo",
@@ -78,6 +79,7 @@ def collect(check_torch: bool = True) -> dict[str, Any]:
     }
     if check_torch:
         report["torch"] = _torch_facts()
+    report["detector_runtime"] = _runtime_facts()
     missing = []
     for dist, info in packages.items():
         if info["version"] is None:
@@ -91,8 +93,20 @@ def collect(check_torch: bool = True) -> dict[str, Any]:
         missing.append({"what": "chromium (browser test; optional)", "fix": "apt-get install chromium"})
     if check_torch and not report["torch"].get("torchvision_ops", False):
         missing.append({"what": "working torchvision ops", "fix": "python scripts/torchvision_fix.py install"})
+    if report["detector_runtime"]["cached"] < 2:
+        missing.append({"what": "exported detectors for the CPU runtime (else built on first use, ~10 s)",
+                        "fix": "scripts/bootstrap.sh"})
     report["missing"] = missing
     return report
+
+
+def _runtime_facts() -> dict[str, Any]:
+    """The detector runtime: cache folder, exported models held, threads (nothing is built here)."""
+    from tools.runtime import cache_root, default_threads
+
+    models = sorted(p.name for p in (cache_root() / "models").glob("*.onnx"))
+    return {"cache": str(cache_root()), "models": models, "threads": default_threads(),
+            "cached": int(any(m.startswith("person-") for m in models)) + int(any(m.startswith("darknet-") for m in models))}
 
 
 def _print(report: dict[str, Any]) -> None:
@@ -105,6 +119,9 @@ def _print(report: dict[str, Any]) -> None:
         gpu = ", ".join(t.get("gpus", [])) or "no GPU (CPU)"
         print(f"\ntorch: {'ok' if t['ok'] else t.get('error')}; cuda={t.get('cuda')} ({gpu}); "
               f"torchvision ops={'ok' if t.get('torchvision_ops') else t.get('torchvision_error')}")
+    rt = report["detector_runtime"]
+    print(f"\ndetector runtime: OpenVINO on CPU, {rt['threads']} threads; cache {rt['cache']} "
+          f"({', '.join(rt['models']) or 'empty: built on first use'})")
     print("\nassets:")
     for name, info in report["assets"].items():
         print(f"  {name:<17} {info['path'] or 'MISSING'}")

@@ -1,7 +1,9 @@
 """Perception throughput per detector, and ID switches at 1 FPS: plain vs motion-tolerant IoU, ± appearance cue.
 
 Part 1: ``perceive`` (sample at 1 FPS -> detect -> track) over the real 60 s film, once per
-detector: seconds of video processed per wall-second, and where the time goes.
+detector and backend: seconds of video processed per wall-second, detector ms per frame, and the
+boxes' agreement with the reference backend (PyTorch / OpenCV DNN). Part 1b (``runtimes``): the
+exported models through ONNX Runtime and OpenVINO, the measurement behind the runtime choice.
 
 Part 2: ID switches on the real film. The film has no ground-truth ids, so the reference is
 ByteTrack run at ``--reference-fps`` (10 by default) samples per second, where boxes of one object
@@ -11,7 +13,7 @@ differs. Reported against the reference (its boxes at whole seconds): CLEAR-MOT 
 IoU 0.5, HOTA / AssA (verifier), and the number of tracks. Part 3 does the same against the
 exact ground truth of a generated synthetic benchmark (``stagdata.synth``).
 
-    .venv/bin/python bench/tools_throughput.py [--parts throughput,film-ids,synth-ids] [--synth small]
+    .venv/bin/python bench/tools_throughput.py [--parts throughput,runtimes,film-ids,synth-ids] [--synth small]
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from tools.offline import apply_offline_env
 apply_offline_env()
 
 from tools.assets import asset_path
-from tools.detect import DEFAULT_DETECTOR, load_detector
+from tools.detect import DEFAULT_DETECTOR, agreement, load_detector
 from tools.perceive import perceive
+from tools.runtime import compile_openvino, default_threads
 from tools.track import TrackerConfig, track
 from tools.track_metrics import frames_of, id_switches
 from tools.video import iter_samples, probe
@@ -44,25 +47,80 @@ CONFIGS = {
 """The 1-FPS trackers compared: ``buffer_s=0`` is ByteTrack's plain IoU association."""
 
 
-def throughput(detectors: list[str]) -> None:
+def throughput(detectors: list[str], backends: list[str]) -> None:
+    """Per detector and backend: perceive() speed on the film, detector ms per frame, agreement with the reference."""
     film = asset_path("sample_video")
     seconds = probe(film).duration
-    print("## Throughput: perceive() on the real film at 1 FPS (61 samples of a 60.03 s video)\n")
-    print("CPU s counts every thread of this process; on a busy shared machine wall time exceeds CPU / cores.\n")
-    print("| detector | wall s | video s per wall s | CPU s | video s per CPU s | decode s | detect s | track s "
-          "| tracks |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    frames = [s.image for s in iter_samples(film)]
+    print(f"## Throughput: perceive() on the real film at 1 FPS ({len(frames)} samples of a {seconds:.2f} s video)\n")
+    print("Backends: openvino = the CPU runtime (tools/runtime.py; bf16 where the CPU has AMX); torch = the "
+          "models' own frameworks (PyTorch for the person checkpoint, OpenCV DNN for Darknet YOLOv3-tiny), "
+          "the reference the agreement columns compare with (mean IoU of matched boxes, box count ratio). "
+          f"Threads: {default_threads()}. CPU s counts every thread of this process.\n")
+    print("| detector | backend | load s | detect ms/frame | perceive wall s | video s per wall s | CPU s "
+          "| mean IoU vs ref | count ratio | tracks |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for spec in detectors:
-        t0, c0 = time.perf_counter(), time.process_time()
-        p = perceive(film, detector=spec)
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-        tm = p.timings
-        print(f"| {spec} | {wall:.1f} | {seconds / wall:.2f} | {cpu:.1f} | {seconds / cpu:.2f} | {tm['decode']:.1f} "
-              f"| {tm['detect']:.1f} | {tm['track']:.2f} | {len(p.tracks)} |")
+        reference = None
+        for backend in sorted(backends, key=lambda b: b != "torch"):  # the reference first
+            t0 = time.perf_counter()
+            det = load_detector(spec, conf=0.25, backend=backend)
+            load = time.perf_counter() - t0
+            det.detect(frames[:4])  # first-call set-up is not per-frame cost
+            t0 = time.perf_counter()
+            found = [d for k in range(0, len(frames), 4) for d in det.detect(frames[k : k + 4])]
+            ms = 1000 * (time.perf_counter() - t0) / len(frames)
+            if backend == "torch":
+                reference = found
+            agree = agreement(reference, found) if reference is not None else None
+            t0, c0 = time.perf_counter(), time.process_time()
+            p = perceive(film, detector=det)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            iou = f"{agree['mean_iou']:.3f}" if agree else "-"
+            ratio = f"{agree['count_ratio']:.3f}" if agree else "-"
+            print(f"| {spec} | {backend} | {load:.2f} | {ms:.0f} | {wall:.1f} | {seconds / wall:.2f} | {cpu:.1f} "
+                  f"| {iou} | {ratio} | {len(p.tracks)} |")
+
+
+def runtimes(batch: int = 4) -> None:
+    """The runtime choice: the same exported ONNX models through ONNX Runtime and OpenVINO (f32, bf16)."""
+    import numpy as np
+
+    from tools.detect import prepare_models
+
+    person, darknet = prepare_models()
+    print(f"\n## Runtime choice: ms per frame of the exported models (batch {batch}, {default_threads()} threads)\n")
+    print("| model | input | onnxruntime f32 | openvino f32 | openvino bf16 (AMX) |")
+    print("|---|---|---|---|---|")
+    for name, path, shape in (("person YOLOv8s", person, (batch, 3, 384, 640)),
+                              ("YOLOv3-tiny", darknet, (batch, 3, 224, 416))):
+        x = np.random.default_rng(0).random(shape, dtype=np.float32)
+        cells = []
+        try:
+            import onnxruntime as ort
+
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = default_threads()
+            sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+            cells.append(_ms(lambda: sess.run(None, {"images": x}), batch))
+        except ImportError:
+            cells.append("not installed")
+        for precision in ("f32", "bf16"):
+            model = compile_openvino(path, precision=precision)
+            cells.append(_ms(lambda m=model: m(x), batch))
+        print(f"| {name} | {shape[3]}x{shape[2]} | " + " | ".join(cells) + " |")
+
+
+def _ms(run, batch: int, repeats: int = 5) -> str:
+    run()
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        run()
+    return f"{1000 * (time.perf_counter() - t0) / repeats / batch:.0f}"
 
 
 def compare(name: str, gt, dets, images, configs: dict[str, TrackerConfig]) -> None:
-    for label, cfg in CONFIGS.items():
+    for label, cfg in configs.items():
         tracks = track(dets, sample_fps=1.0, config=cfg, images=images)
         pred = frames_of(tracks)
         res = hota({f: dict(v) for f, v in gt.items()}, pred)
@@ -138,15 +196,18 @@ def synth_ids(preset: str, spec: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--detectors", default="coco,person,coco+person")
+    ap.add_argument("--backends", default="torch,openvino", help="comma list of: torch (reference), openvino")
     ap.add_argument("--id-detector", default=DEFAULT_DETECTOR, help="detector for the ID-switch comparison")
     ap.add_argument("--reference-fps", type=int, default=10)
-    ap.add_argument("--parts", default="throughput,film-ids,synth-ids",
-                    help="comma list of: throughput, film-ids, synth-ids")
+    ap.add_argument("--parts", default="throughput,runtimes,film-ids,synth-ids",
+                    help="comma list of: throughput, runtimes, film-ids, synth-ids")
     ap.add_argument("--synth", default="small", help="synthetic benchmark preset for synth-ids")
     args = ap.parse_args(argv)
     parts = set(args.parts.split(","))
     if "throughput" in parts:
-        throughput(args.detectors.split(","))
+        throughput(args.detectors.split(","), args.backends.split(","))
+    if "runtimes" in parts:
+        runtimes()
     if "film-ids" in parts:
         real_film_ids(args.reference_fps, args.id_detector)
     if "synth-ids" in parts:
