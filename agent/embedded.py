@@ -184,13 +184,27 @@ class EmbeddedPlanner:
             det = float(np.mean([v for k, v in t.scores.items() if s <= k <= e] or [0.0]))
             length = e - s + 1
             attribute = colour_match(t, plan.colours)
-            score = float(np.clip((0.45 * holds.strength + 0.35 * det + 0.2 * min(1.0, length / 5))
-                                  * (0.4 + 0.6 * attribute), 0, 1))
+            exact = 1.0 if not plan.classes or t.label.split(" on ")[0] in plan.classes else 0.7
+            salience = min(1.0, float(np.median(m.size)) / (0.35 * frame[1])) * min(1.0, len(t.boxes) / 6)
+            score = float(np.clip((0.35 * holds.strength + 0.3 * det + 0.15 * min(1.0, length / 5) + 0.2 * salience)
+                                  * (0.4 + 0.6 * attribute) * exact, 0, 1))
             out.append(Candidate(track=t, holds=holds, interval=interval, score=score, attribute=attribute))
         return out, events
 
-    def _select(self, plan: QueryPlan, cands: list[Candidate]) -> tuple[list[Candidate], int]:
+    def _select(self, plan: QueryPlan, cands: list[Candidate], frame_width: int
+                ) -> tuple[list[Candidate], int]:
         """The candidates the query means, best first; and how many matched before counting."""
+        if plan.position and cands:
+            x = {c.track.id: float(np.mean([(b[0] + b[2]) / 2 for b in c.track.boxes.values()])) / frame_width
+                 for c in cands}
+            key = {"left": lambda c: x[c.track.id], "right": lambda c: -x[c.track.id],
+                   "centre": lambda c: abs(x[c.track.id] - 0.5)}[plan.position]
+            cands = sorted(cands, key=key)
+            if plan.count is None:
+                side = {"left": lambda v: v < 0.4, "right": lambda v: v > 0.6, "centre": lambda v: 0.3 <= v <= 0.7}
+                cands = [c for c in cands if side[plan.position](x[c.track.id])] or cands[:1]
+            limit = min(plan.count or self.config.max_referents, self.config.max_referents)
+            return cands[:limit], len(cands)
         if plan.colours:
             good = [c for c in cands if c.attribute >= 0.5]
             cands = good or sorted(cands, key=lambda c: -c.attribute)[:1]
@@ -217,6 +231,15 @@ class EmbeddedPlanner:
         plan = scene.plan
         assert plan is not None
         cands, events = self._candidates(scene, plan)
+        if not cands and plan.count is not None and plan.predicate != "present":
+            # A singular query whose action no track shows: the best effort is the most salient object
+            # of the named kind (an empty answer scores nothing), and the trace says so.
+            loose = self._candidates(scene, plan.model_copy(update={"predicate": "present", "span": "track",
+                                                                     "camera": None}))[0]
+            if loose:
+                cands = loose
+                events.append(event("choose_referents", "note", f"no {', '.join(plan.classes) or 'object'} is "
+                                    f"seen doing '{plan.predicate}': best effort, answering the most salient one"))
         if not cands:
             what = ", ".join(plan.classes) or "object"
             seen = sorted({t.label for t in scene.tracks})
@@ -227,7 +250,7 @@ class EmbeddedPlanner:
                     f", {plan.direction}" if plan.direction else "") + (
                     f", {plan.camera} the camera" if plan.camera else "") + ")"
             return Decision(action="accept", message=msg), [*events, event("choose_referents", "decision", msg)]
-        chosen, matched = self._select(plan, cands)
+        chosen, matched = self._select(plan, cands, scene.info.width)
         by_id = {t.id: t for t in scene.tracks}
         picks = [Pick(track_id=c.track.id, interval=c.interval, score=round(c.score, 3), reason=c.holds.reason,
                       **({"label": c.track.label, "boxes": c.track.boxes} if c.track is not by_id.get(c.track.id)

@@ -110,8 +110,10 @@ def perceive(state: GroundState, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
     t = time.perf_counter()
     todo = state.get("windows", [])
+    focus = event("perceive", "note", "focus on " + ", ".join(f"{w.start:g}-{w.end:g} s" for w in todo),
+                  windows=[[w.start, w.end] for w in todo])
     if state.get("looked"):
-        return {"perceived": [*state.get("perceived", []), *todo], "windows": []}
+        return {"perceived": [*state.get("perceived", []), *todo], "windows": [], "trace": _stamp([focus], deps)}
     direct = _direct_tracks(state, deps)
     if direct is not None and not direct.pop("_failed", False):
         return {**direct, "looked": True}
@@ -132,7 +134,7 @@ def perceive(state: GroundState, runtime: Runtime[Deps]) -> dict:
     deps.progress("track", hi, f"{len(seen.tracks)} track(s)")
     return {"tracks": seen.tracks, "stats": st, "looked": True, "perceived": [*state.get("perceived", []), *todo],
             "windows": [], "trace": [*head.get("trace", []), *_stamp([event("perceive", "tool", message,
-                                                                                **st.model_dump())], deps)],
+                                                                                **st.model_dump()), focus], deps)],
             "timings": {"perceive": time.perf_counter() - t},
             **({"planner": head["planner"]} if "planner" in head else {})}
 

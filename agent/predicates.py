@@ -45,6 +45,7 @@ class Thresholds(BaseModel):
     cross_fraction: float = Field(0.3, description="horizontal shift, as a fraction of the frame width")
     near_sizes: float = Field(1.5, description="two objects 'meet' within this many box sizes")
     follow_sizes: float = Field(5.0, description="a follower stays within this many box sizes")
+    together_sizes: float = Field(1.3, description="people walking together stay within this many box sizes")
     approach_rate: float = Field(0.15, description="closing speed, box sizes per second")
     min_len: int = Field(2, description="shortest action span, seconds")
     max_gap: int = Field(1, description="longest hole bridged inside a span, seconds")
@@ -165,7 +166,13 @@ def _edge_event(predicate: str, m: Motion, frame: tuple[int, int], direction: Di
     at_edge = box[0] <= th.edge_px if side == "left" else box[2] >= w - th.edge_px
     close = (box[0] <= near) if side == "left" else (box[2] >= w - near)
     appears = (m.seconds[0] > window[0]) if entering else (m.seconds[-1] < window[1])
-    if not (at_edge or (appears and close)):
+    # It must move away from the edge after entering (towards it before leaving): someone standing
+    # at the edge neither enters nor leaves.
+    k = min(n, 3)
+    part = m.centre[:k, 0] if entering else m.centre[n - k:, 0]
+    inward = (part[-1] - part[0]) * (1 if side == "left" else -1) * (1 if entering else -1)
+    moves = n >= 2 and inward >= 0.3 * float(np.median(m.size[:k] if entering else m.size[n - k:]))
+    if not ((at_edge or (appears and close)) and moves):
         return Holds(reason=f"track {m.track_id} does not {'enter' if entering else 'leave'} on the {side}")
     inside = [not _touches_edge(b, frame, th.edge_px) for b in m.boxes]
     if entering:
@@ -179,6 +186,29 @@ def _edge_event(predicate: str, m: Motion, frame: tuple[int, int], direction: Di
             max(int(m.seconds[0]), span[1] - th.min_len + 1), span[1])
     what = f"{'enters' if entering else 'leaves'} on the {side}"
     return _result(m, [span], np.ones(n), what)
+
+
+def _together_mask(m: Motion, others: Sequence[Motion], th: Thresholds) -> list[bool]:
+    """Per second: moving beside another moving object, the same way at a similar speed."""
+    moving = _moving_mask(m, th, None)
+    out = []
+    for i, sec in enumerate(m.seconds):
+        ok = False
+        v1 = np.array([m.vx[i], m.vy[i]])
+        for o in others if moving[i] else ():
+            if o.track_id == m.track_id or (j := o.index(int(sec))) is None:
+                continue
+            v2 = np.array([o.vx[j], o.vy[j]])
+            n1, n2 = float(np.linalg.norm(v1)), float(np.linalg.norm(v2))
+            if n2 < th.move_off or min(n1, n2) * 1.7 < max(n1, n2):
+                continue
+            scale = max(np.sqrt(m.size[i] * o.size[j]), 1.0)
+            if (float(v1 @ v2) / (n1 * n2) >= 0.8
+                    and float(np.linalg.norm(o.centre[j] - m.centre[i])) / scale <= th.together_sizes):
+                ok = True
+                break
+        out.append(ok)
+    return out
 
 
 def _pair_mask(predicate: str, m: Motion, others: Sequence[Motion], th: Thresholds) -> list[bool]:
@@ -340,6 +370,11 @@ def evaluate(
             spans.append((start, e))
         spans = [s for s in spans if s[1] - s[0] + 1 >= th.min_len]
         return _result(m, spans, np.where(near, 1.0, 0.5), "meets another object")
+
+    if predicate == "together":
+        mask = _together_mask(m, others, th)
+        out = _result(m, _spans(m, mask, th), speed_sig, "moves together with another object")
+        return out.model_copy(update={"partner": _partner(m, others, out.interval)})
 
     if predicate in ("follows", "leads", "overtakes"):
         mask = _pair_mask(predicate, m, others, th)

@@ -53,7 +53,7 @@ PREDICATE_THRESHOLD = 0.58
 MAX_QUERY_CHARS = 500
 
 _PRIORITY: tuple[str, ...] = (
-    "meets", "leads", "overtakes", "follows", "approaches", "turns_back", "starts_moving", "stops", "enters",
+    "together", "meets", "leads", "overtakes", "follows", "approaches", "turns_back", "starts_moving", "stops", "enters",
     "leaves", "crosses", "fast", "slow", "stationary", "moving",
 )
 """When several actions are named, the more specific wins ("starts walking" is starts_moving)."""
@@ -82,6 +82,7 @@ class QueryPlan(BaseModel):
     colours: dict[str, str] = Field(default_factory=dict, description="colour -> where: 'upper', 'lower' or 'any'")
     size: Literal["large", "small"] | None = None
     camera: Literal["ahead", "passing"] | None = Field(default=None, description="relation to the camera")
+    position: Literal["left", "right", "centre"] | None = Field(default=None, description="where in the picture")
     span: Span = Field(default="track", description="interval convention (see agent.vocabulary.SPAN_OF)")
     notes: list[str] = Field(default_factory=list)
 
@@ -276,6 +277,29 @@ def _count(tokens: list[str], target: tuple[int, set[str], str] | None, notes: l
     return count, rank_by, descending, index
 
 
+_POSITIONS: tuple[tuple[str, str], ...] = (
+    (r"\b(?:on|at|in) the (?:far )?left(?: side| edge| of the (?:frame|picture|screen|image))?\b(?! to)", "left"),
+    (r"\b(?:on|at|in) the (?:far )?right(?: side| edge| of the (?:frame|picture|screen|image))?\b(?! to)", "right"),
+    (r"\bin the (?:middle|centre|center)\b", "centre"),
+)
+"""Where in the picture the referent is ("the man on the left"): chosen by its mean position."""
+
+_RIDES = re.compile(r"\b(?:on|riding|rides|ride|astride|pedalling|pedaling|atop)\s+(?:a|an|the|his|her|their)?\s*"
+                    r"([a-z]+(?: [a-z]+)?)")
+
+
+def _riding(lowered: str) -> list[str] | None:
+    """Vehicles the referent rides ("the man on a bicycle", "a woman riding a horse"), or None."""
+    for match in _RIDES.finditer(lowered):
+        for words in (match.group(1), match.group(1).split()[0]):
+            if words in COMPOSITES and COMPOSITES[words][0] == "person":
+                return list(COMPOSITES[words][1])
+            name = canonical_class(words)
+            if name in {"bicycle", "motorbike", "horse"}:
+                return [name]
+    return None
+
+
 def _attributes(tokens: list[str]) -> tuple[dict[str, str], str | None]:
     """Colours (on the upper or lower half when a garment is named) and a size word."""
     colours: dict[str, str] = {}
@@ -320,8 +344,10 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
     predicate, pred_words = _action(tokens, pred_hits, mentions, enc, notes)
     predicate, direction = _direction(lowered, predicate)
     camera = next((value for pattern, value in CAMERA_PATTERNS if re.search(pattern, lowered)), None)
-    if camera == "passing" and predicate in {"moving", "overtakes", "crosses"}:
-        predicate = "present"  # passing the camera is a relation, not a crossing of the frame
+    if camera and predicate in {"moving", "overtakes", "crosses", "leads"} and direction is None:
+        # Filmed from a moving vehicle, what drives ahead of or past the camera hardly moves in the
+        # picture: the relation to the camera is the test, and the answer is the whole track.
+        predicate = "present"
 
     # Target = the first object named; the other object of a relation = the first one after the verb.
     pred_pos = min((i for i, _, v in pred_hits if v == predicate), default=len(tokens))
@@ -335,7 +361,9 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
         )
     classes = sorted(target[1]) if target else []
     noun = target[2].split()[-1] if target else ""
-    riding = list(COMPOSITES[noun][1]) if noun in COMPOSITES else None
+    riding = list(COMPOSITES[noun][1]) if noun in COMPOSITES else _riding(lowered)
+    if riding and predicate == "moving" and direction is None:
+        predicate = "present"  # "riding a horse" names the rider, not a state of motion
     if noun in NOUN_ACTIONS and predicate in ("present", "moving"):
         predicate = NOUN_ACTIONS[noun]
     if target is None:
@@ -343,6 +371,7 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
     other_classes = sorted(others[0][1]) if predicate in RELATIONAL and others else None
     count, rank_by, descending, index = _count(tokens, target, notes)
     colours, size = _attributes(tokens)
+    position = next((value for pattern, value in _POSITIONS if re.search(pattern, lowered)), None)
     span = SPAN_OF[predicate]
     if predicate in ("moving", "fast") and re.search(r"\b(?:then|and then|before|after)\b", lowered):
         span = "track"  # "walks and then stops", "runs then walks": the whole described sequence
@@ -351,9 +380,10 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
                  f"action: {predicate}" + (f" ({', '.join(pred_words)})" if pred_words else ""),
                  *([f"direction: {direction}"] if direction else []), *([f"camera: {camera}"] if camera else []),
                  *([f"colours: {colours}"] if colours else []), *([f"size: {size}"] if size else []),
+                 *([f"position: {position}"] if position else []),
                  f"count: {count}" if count else "count: every match", f"interval: {span}"]
     return QueryPlan(
         text=text, classes=classes, predicate=predicate, direction=direction, other_classes=other_classes,
         count=count, rank_by=rank_by, rank_descending=descending, rank_index=index, riding=riding,
-        colours=colours, size=size, camera=camera, span=span, notes=["; ".join(described), *notes],
+        colours=colours, size=size, camera=camera, position=position, span=span, notes=["; ".join(described), *notes],
     )

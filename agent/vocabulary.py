@@ -44,7 +44,7 @@ COUNT_WORDS: dict[str, int] = {
 
 PredicateName = Literal[
     "present", "moving", "fast", "slow", "stationary", "starts_moving", "stops", "enters", "leaves",
-    "turns_back", "crosses", "approaches", "follows", "leads", "overtakes", "meets",
+    "turns_back", "crosses", "approaches", "follows", "leads", "overtakes", "meets", "together",
 ]
 
 PREDICATES: dict[str, tuple[str, ...]] = {
@@ -119,6 +119,12 @@ PREDICATES: dict[str, tuple[str, ...]] = {
         "gets ahead of", "get ahead of", "outpaces", "outpacing", "passing a slower", "pass a slower",
         "passes a slower",
     ),
+    "together": (
+        "together", "side by side", "alongside each other", "next to each other", "in a group", "as a group",
+        "as a pair", "in pairs", "with each other", "walking together", "walk together", "walks together",
+        "in step", "arm in arm", "shoulder to shoulder", "abreast", "in company", "accompany", "accompanies",
+        "accompanying",
+    ),
     "meets": (
         "meet", "meets", "meeting", "join", "joins", "joining", "greet", "greets", "greeting",
         "come together", "comes together", "walk up to each other", "converge", "converges", "gather",
@@ -127,7 +133,7 @@ PREDICATES: dict[str, tuple[str, ...]] = {
 }
 """Action predicate -> phrases that express it (the encoder's prototypes)."""
 
-RELATIONAL = frozenset({"approaches", "follows", "leads", "overtakes", "meets"})
+RELATIONAL = frozenset({"approaches", "follows", "leads", "overtakes", "meets", "together"})
 """Predicates about the referent and another object (named after the verb, or of the same class)."""
 
 Direction = Literal["left", "right", "toward", "away", "up", "down"]
@@ -173,7 +179,7 @@ SPAN_OF: dict[str, Span] = {
     "present": "track", "moving": "state", "fast": "state", "slow": "state", "stationary": "state",
     "starts_moving": "track", "stops": "track", "enters": "track", "leaves": "track", "turns_back": "track",
     "crosses": "track", "overtakes": "track", "follows": "pair", "leads": "pair", "approaches": "approach",
-    "meets": "meet",
+    "meets": "meet", "together": "state",
 }
 """The interval convention of each predicate (README, "Interval conventions"): a query about a *state*
 answers the seconds in which it holds; one that identifies an object by an event or a sequence
