@@ -1,6 +1,7 @@
-"""Verifier speed: reward throughput on one core, and HOTA time against TrackEval (same run).
+"""Verifier speed: reward throughput on one core, HOTA time against TrackEval (same run), and a
+fuzz of every reward entry point with pathological completions.
 
-    .venv/bin/python bench/verifier_bench.py [--calls 3000] [--repeats 5]
+    .venv/bin/python bench/verifier_bench.py [--calls 3000] [--repeats 5] [--fuzz 20000] [--seed 0]
 
 Times are the process's CPU time (one thread = one core; robust to other jobs on a shared
 machine), best of ``--repeats``; wall-clock figures are printed beside them.
@@ -11,6 +12,11 @@ HOTA case: a MOT17-size sequence (600 frames, 40 ground-truth / 50 predicted ids
 includes its per-frame IoU and ``HOTA.eval_sequence``, ours ``hota_from_arrays`` from the same rows;
 both are timed alternately and the best of ``--repeats`` is kept, and every per-alpha field is
 compared. Goals: >= 5,000 single-referent rewards/s; HOTA >= 5x faster with identical numbers.
+Fuzz (``bench/verifier_fuzz.py``): ``--fuzz`` completions (thousands of seconds and referents,
+309+ digit integers, 1e309, NaN literals, deep nesting, truncation, 1% of 0.5-2 MB) through
+parse, format_reward, stvg_reward (one and several referents), verify, verl compute_score,
+TrlReward (both kinds), OpenRLHF reward_func and score_batch; then the 309-digit and 2 MB
+completions alone. Goals: 0 exceptions, p99 under 10 ms, a 2 MB completion well under a second.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.verifier_fuzz import fuzz, run_entry_points
 from verifier.hota import ARRAY_FIELDS, COUNT_FIELDS, hota_from_arrays
 from verifier.rewards import RewardConfig, stvg_reward
 
@@ -109,10 +116,32 @@ def trackeval_hota(gt: tuple, pred: tuple):
     return HOTA().eval_sequence(data)
 
 
+def print_fuzz(n: int, seed: int) -> None:
+    """The fuzz table, then the slowest entry point on the 309-digit and 2 MB completions."""
+    print(f"[bench] fuzz: {n} pathological completions through every entry point ...", file=sys.stderr)
+    w0 = time.perf_counter()
+    table = fuzz(n, seed)
+    wall = time.perf_counter() - w0
+    print(f"\nfuzz: {n} completions, seed {seed}, {wall:.0f} s wall; CPU ms per call")
+    print(f"{'entry point':<22} {'completions':>11} {'exceptions':>10} {'p50':>8} {'p99':>8} {'max':>8}")
+    for name, row in table.items():
+        print(f"{name:<22} {row['completions']:>11} {row['exceptions']:>10} {row['p50_ms']:>8.3f} "
+              f"{row['p99_ms']:>8.3f} {row['max_ms']:>8.1f}")
+    big = '{"0": [{"label": "a", "bbox_2d": [0, 0, %s, 10]}]}' % ("9" * 309)
+    for name, text in (("309-digit coordinate", big),
+                       ("2 MB (1,990,000 chars) nested", "[" * 60 + "[]" * 995_000),
+                       ("512 KiB - 100 truncated boxes", '{"0": [' + "[1,2,3,4]," * ((512 * 1024 - 100) // 10))):
+        times = run_entry_points(text)
+        slowest = max(times, key=times.__getitem__)
+        print(f"{name:<30} every entry point, 0 exceptions; slowest {slowest} {times[slowest] * 1e3:.1f} ms CPU")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=3000, help="reward calls per timing run")
     parser.add_argument("--repeats", type=int, default=5, help="timing runs (best kept)")
+    parser.add_argument("--fuzz", type=int, default=20_000, help="pathological completions (0: no fuzz table)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the fuzz")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     rows = []
@@ -158,7 +187,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<{width}}  {t:>10}  {rate:>20}  {wall:>16}")
     if hota_line:
         print(f"\nHOTA {hota_line[3]:.4f}; {len(gt_rows[0])} GT and {len(pred_rows[0])} predicted boxes")
+    if args.fuzz:
+        print_fuzz(args.fuzz, args.seed)
     print(f"command: .venv/bin/python bench/verifier_bench.py --calls {args.calls} --repeats {args.repeats}"
+          f" --fuzz {args.fuzz} --seed {args.seed}"
           f"  (single thread; times are this process's CPU time, robust to other load; "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f})")
     return 0
