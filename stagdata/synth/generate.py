@@ -62,7 +62,7 @@ PRESETS: dict[str, SynthConfig] = {
              ActCue(act="crossing", at=3.5)],
         ],
     ),
-    "bench": SynthConfig(name="bench", videos=12, duration=20.0, channels=2, heights=PEOPLE_PX),
+    "bench": SynthConfig(name="bench", videos=12, duration=20.0, channels=3, heights=PEOPLE_PX),
 }
 """``small``: 4 twelve-second videos with fixed programs covering every kind of query (for tests;
 seconds to make). ``bench``: 12 twenty-second videos of random programs. Either split of each."""

@@ -308,11 +308,12 @@ def _in_depth(ctx: SceneContext, t0: int, sign: int) -> list[ActorScript]:
     """Someone walks in on a lane, then straight toward (away from) the camera, then off to a side."""
     lanes = ctx.lanes
     y = (lanes[0] if sign > 0 else lanes[-1]) + ctx.rng.uniform(0.0, 3.0) * sign
-    x = ctx.width * ctx.rng.uniform(0.3, 0.7)
+    side = _side(ctx.rng)
+    x = ctx.width * ctx.rng.uniform(0.2, 0.4)
+    x = x if side == "left" else ctx.width - x
     segs: list[Segment] = []
     x0 = x
-    if t0 > 0:  # walk in from a side first
-        side = _side(ctx.rng)
+    if t0 > 0:  # walk in from a side first (a short way: the walk in depth is the point)
         x0 = ctx.side_x(side, y)
         speed = ctx.walk_speed(y)
         segs.append(Segment(frames=_frames_to_cover(x - x0, speed, ctx.fps), vx=speed if x > x0 else -speed))
@@ -388,8 +389,11 @@ ACTS: dict[str, Act] = {
     "group": group, "crossing": crossing, "wait": wait,
 }
 """Every act by name."""
-ACT_WEIGHTS = {"cross": 2, "stop": 2, "turn_back": 2, "stand": 1, "meet": 1, "follow": 2, "approach": 2, "overtake": 2,
-               "toward": 2, "away": 2, "group": 2, "crossing": 2, "wait": 1}
+ACT_WEIGHTS = {"cross": 1, "stop": 2, "turn_back": 3, "stand": 1, "meet": 2, "follow": 2, "approach": 3, "overtake": 3,
+               "toward": 3, "away": 3, "group": 2, "crossing": 2, "wait": 1}
+"""Relative frequency of each act in random programs (the kinds that need a whole act to show up weigh more)."""
+LAST_CUE_S = 7.0
+"""Random programs start no act later than this many seconds before the end (so acts play out)."""
 
 
 class ActCue(BaseModel):
@@ -408,7 +412,7 @@ def random_program(rng: random.Random, duration: float, channels: int = 2) -> li
     cues = [ActCue(act=rng.choice(["stand", "wait"]), at=0.0)] if rng.random() < 0.7 else []
     for _ in range(channels):
         t = rng.uniform(0.0, 2.0)
-        while t < duration - 4.0:
+        while t < duration - LAST_CUE_S:
             name = rng.choices(names, weights)[0]
             cues.append(ActCue(act=name, at=round(t, 2)))
             t += rng.uniform(5.0, 9.0)
