@@ -1,8 +1,9 @@
 """A text-rendered second-level grounding task made from the synthetic benchmark (for ``make rl-smoke``).
 
-Each example is a window of ``seconds`` seconds of a synthetic video. The prompt lists, second by
-second, every visible person with a one-letter label and its box in 0-1000 units rounded to
-``step``; the query names one letter. The answer is the paper's second-level form in the compact
+Each example is a window of ``seconds`` seconds of a synthetic video. The prompt lists every
+visible person with a one-letter label and, for each second it is visible, its box in 0-1000 units
+rounded to ``step`` (``layout="per_object"``, the default, like a tracker's output; or second by
+second, ``"per_second"``); the query names one letter. The answer is the paper's second-level form in the compact
 per-second shape the verifier parses (``{"1": [x1, y1, x2, y2], ...}``): the seconds where that
 person is visible and its box at each. The ground truth is the benchmark's exact pixel box at the
 frame that represents each second (:mod:`verifier.timebase`), so a perfect copy of the rounded
@@ -21,6 +22,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -41,6 +43,8 @@ class TextTaskConfig(BaseModel):
     max_objects: int = Field(4, ge=1, le=len(LETTERS), description="at most this many people per window")
     videos: int = Field(16, ge=1, le=200, description="synthetic videos to generate")
     duration: float = Field(20.0, gt=0, le=120, description="seconds per synthetic video")
+    layout: Literal["per_object", "per_second"] = Field(
+        "per_object", description="prompt lists each person's seconds and boxes, or each second's people")
 
 
 class TextExample(BaseModel):
@@ -95,12 +99,17 @@ def examples_from_frames(frames_gt: dict, cfg: TextTaskConfig, rng: random.Rando
         if not present or len(present) > cfg.max_objects:
             continue
         letters = rng.sample(LETTERS[:cfg.max_objects], len(present))
-        lines = []
-        for k, s in enumerate(window):
-            items = [f"{letters[j]} " + " ".join(map(str, _norm(tracks[a][s], width, height, cfg.step)))
-                     for j, a in enumerate(present) if s in tracks[a]]
-            items.sort()
-            lines.append(" ".join([str(k), *items, ";"]))
+        if cfg.layout == "per_second":
+            lines = []
+            for k, s in enumerate(window):
+                items = sorted(f"{letters[j]} " + " ".join(map(str, _norm(tracks[a][s], width, height, cfg.step)))
+                               for j, a in enumerate(present) if s in tracks[a])
+                lines.append(" ".join([str(k), *items, ";"]))
+        else:
+            lines = [" ".join([letters[j], *(f"{s - start} " + " ".join(map(str, _norm(tracks[a][s], width, height,
+                                                                                      cfg.step)))
+                                             for s in window if s in tracks[a]), ";"])
+                     for j, a in sorted(enumerate(present), key=lambda ja: letters[ja[0]])]
         for j, a in enumerate(present):
             secs = [s for s in window if s in tracks[a]]
             rel = {s - start: tracks[a][s] for s in secs}
