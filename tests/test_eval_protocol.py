@@ -108,7 +108,7 @@ def test_hcstvg_official_metrics_equal_the_official_formula(bench: Path, tmp_pat
     samples = load_samples("hcstvg-v2", path, tmp_path / "videos")
     preds = _fake_predictions(samples)
     official = official_predictions(samples, preds)
-    assert len(official) == len(preds) < len(samples)
+    assert 0 < len(official) <= len(preds) < len(samples)     # a tube pushed past the end has no frames
     first = next(iter(official.values()))
     assert set(first) == {"st_frame", "ed_frame", "bbox"} and all(k.isdigit() for k in first["bbox"])
     m, rows = metrics(samples, preds, official=official)
