@@ -1,11 +1,12 @@
-"""The embedded planner end to end on the bundled real street film (real detector, real video).
+"""The embedded planner end to end on the bundled real street film (real detectors, real video).
 
-Perception runs once for the module (a shared cache folder); each test then asks its own query. The
-default suite uses the bundled COCO YOLOv3-tiny alone (about 3x faster than the default
-``coco+person``); the ``slow`` test at the end runs the default detector.
-What the film shows (checked by eye on its 60 one-second frames): pedestrians crossing throughout,
-vehicles in most seconds (near ones: a car at 12-18 s, a cable car at 14-17 s and 29-36 s, an
-automobile ahead at 36-47 s, another crossing from the right at 51-55 s), and a horse-drawn carriage crossing from right to left at about 25-28 s.
+Perception runs once for the module (a shared cache folder) with the default ``coco+person``
+detector at 1 FPS; each test then asks its own everyday query, as a new user would. What the film
+shows (checked by eye on its 60 one-second frames, see ``stag ground --example``): pedestrians
+crossing throughout; a cyclist riding ahead of the camera at 8-16 s and another at 41-51 s; a car
+crossing close in front at 10-13 s; a cable car crossing at 13-19 s and standing on the left at
+20-36 s; a horse-drawn carriage crossing from right to left at 24-29 s; an automobile driving
+ahead of the camera at 35-47 s; another car crossing from the right at 53-55 s.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def film() -> str:
 
 @pytest.fixture(scope="module")
 def config(cache_dir) -> GroundConfig:
-    return GroundConfig(cache_dir=cache_dir, detector="coco")
+    return GroundConfig(cache_dir=cache_dir)
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +55,51 @@ def _check_referent_shape(result) -> None:
             assert 0 <= x1 < x2 <= w and 0 <= y1 < y2 <= h
 
 
+def _overlaps(interval: tuple[int, int], lo: int, hi: int) -> bool:
+    return interval[0] <= hi and interval[1] >= lo
+
+
+def test_one_pass_at_one_frame_per_second(walking):
+    result, _ = walking
+    stats = result.stats
+    assert not stats.cached and stats.frames_decoded >= 60
+    assert 60 <= stats.frames_detected <= 1.5 * result.video.duration, stats
+    assert stats.tracks >= 10 and stats.model_calls == 0
+    looks = [e for e in result.trace if e.step == "perceive" and e.kind == "tool"]
+    assert len(looks) == 1 and "whole video at 1 FPS" in looks[0].message
+
+
+def test_a_second_query_reuses_the_perception(film, config, walking):
+    result = ground(film, "the cyclists", config)
+    assert result.stats.cached and result.stats.frames_detected == walking[0].stats.frames_detected
+
+
+def test_cyclists_are_the_few_people_riding_bicycles(film, config):
+    result = ground(film, "the cyclists", config)
+    assert 1 <= len(result.referents) <= 4, [(r.label, r.interval) for r in result.referents]
+    assert all(r.label.endswith("on bicycle") for r in result.referents)
+    assert any(_overlaps(r.interval, 8, 16) or _overlaps(r.interval, 41, 51) for r in result.referents)
+    _check_referent_shape(result)
+
+
+def test_the_car_ahead_of_the_camera(film, config):
+    result = ground(film, "the car driving in front of the camera", config)
+    assert len(result.referents) == 1, [e.message for e in result.trace]
+    r = result.referents[0]
+    assert r.label in {"car", "truck", "bus"} and _overlaps(r.interval, 36, 47), (r.label, r.interval)
+    x1, _, x2, _ = r.boxes[r.interval[0]]
+    assert 160 < (x1 + x2) / 2 < 480  # in front: the middle of the picture
+
+
+def test_the_streetcar(film, config):
+    result = ground(film, "the streetcar", config)
+    assert len(result.referents) == 1
+    r = result.referents[0]
+    assert r.label in {"bus", "train", "truck", "car"} and _overlaps(r.interval, 13, 36), (r.label, r.interval)
+    x1, y1, x2, y2 = r.boxes[r.interval[0]]
+    assert (x2 - x1) * (y2 - y1) > 0.03 * 640 * 360  # a large object, not a far-away car
+
+
 def test_people_walking_are_several_moving_people(walking):
     result, _ = walking
     assert result.video.duration == pytest.approx(60.0, abs=0.1) and result.video.width == 640
@@ -61,11 +107,14 @@ def test_people_walking_are_several_moving_people(walking):
     assert len(people) >= 3, [e.message for e in result.trace]
     assert all(r.label == "person" for r in people)
     _check_referent_shape(result)
-    # The interval is where the person moves: every referent shifts by at least half its box width.
+    # The interval is where the person moves: most referents shift by at least half their box width
+    # (the camera rides forward, so people in the crowd drift in the picture too).
+    moved = []
     for r in people:
         first, last = r.boxes[r.interval[0]], r.boxes[r.interval[1]]
         shift = abs((first[0] + first[2]) / 2 - (last[0] + last[2]) / 2) + abs((first[1] + first[3]) / 2 - (last[1] + last[3]) / 2)
-        assert shift >= 0.5 * (first[2] - first[0]), (r.id, r.interval, first, last)
+        moved.append(shift >= 0.5 * (first[2] - first[0]))
+    assert sum(moved) >= 0.75 * len(moved), [(r.id, r.interval) for r in people]
     # Different moments of the film (people cross near the start and in the crowd at 42-50 s).
     assert len({r.interval[0] // 10 for r in people}) >= 2
 
@@ -89,32 +138,6 @@ def test_trace_reads_like_the_algorithm(walking):
     assert any("moving" in e.message for e in result.trace if e.step == "plan_time")
 
 
-def test_a_vehicle(film, config):
-    result = ground(film, "a vehicle", config)
-    assert result.referents, [e.message for e in result.trace]
-    assert {r.label for r in result.referents} <= VEHICLES
-    _check_referent_shape(result)
-    # Among them a near, large one (at least 80 px wide): the cable car at 29-36 s, the automobile
-    # ahead at 36-47 s or the one crossing from the right at 51-55 s.
-    near = [r for r in result.referents if r.interval[1] >= 29 and max(b[2] - b[0] for b in r.boxes.values()) >= 80]
-    assert near, [(r.label, r.interval, r.boxes) for r in result.referents]
-
-
-def test_horse_carriage_found_in_a_short_dense_window(film, config):
-    result = ground(film, "a horse carriage", config)
-    assert len(result.referents) == 1, [e.message for e in result.trace]
-    r = result.referents[0]
-    assert r.label == "horse"
-    assert 24 <= r.interval[0] <= r.interval[1] <= 29
-    x1, _, x2, y2 = r.boxes[26]
-    assert x1 < 480 and x2 > 300 and y2 > 200  # the carriage fills the middle right of the frame then
-    # The coarse look glimpsed it around 26 s: the tools looked only at a window there, densely
-    # (YOLOv3-tiny sees the carriage in about one second of the film).
-    looks = [e for e in result.trace if e.step == "perceive" and e.kind == "tool"]
-    assert all(e.data["window"][1] - e.data["window"][0] <= 10 for e in looks)
-    assert any(e.data["sample_fps"] >= 4.0 and "horse" in e.message for e in looks)
-
-
 def test_class_never_seen_gives_an_empty_answer_that_says_so(film, config):
     result = ground(film, "the giraffe", config)
     assert result.referents == []
@@ -130,20 +153,9 @@ def test_cli_json_prints_exactly_one_object(film, cache_dir):
     assert proc.returncode == 0, proc.stderr[-2000:]
     data = json.loads(proc.stdout)
     assert data["video"]["width"] == 640 and data["video"]["duration"] == pytest.approx(60.0, abs=0.1)
-    assert data["referents"]
+    assert data["referents"] and data["stats"]["frames_detected"] >= 60 and data["stats"]["tracks"] >= 1
     for r in data["referents"]:
         assert set(r) >= {"id", "label", "interval", "boxes", "score"}
         s, e = r["interval"]
         assert all(s <= int(k) <= e and len(b) == 4 for k, b in r["boxes"].items())
     assert "%" in proc.stderr  # the progress bar went to stderr
-
-
-@pytest.mark.slow
-def test_default_detector_finds_longer_walks(film, tmp_path, walking):
-    """The default coco+person detector tracks people longer than YOLOv3-tiny alone."""
-    result = ground(film, "the people walking", GroundConfig(cache_dir=str(tmp_path)))
-    assert len(result.referents) >= 3 and all(r.label == "person" for r in result.referents)
-    _check_referent_shape(result)
-    longest = max(r.interval[1] - r.interval[0] + 1 for r in result.referents)
-    tiny = max(r.interval[1] - r.interval[0] + 1 for r in walking[0].referents)
-    assert longest >= max(5, tiny)
