@@ -5,6 +5,7 @@ mid-run leaves the running job ``interrupted`` too. The agent is the real one on
 
 from __future__ import annotations
 
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from serving_clips import cut_clip
 
 from serving.local import LocalServer, start_local_server
+from tools.assets import asset_path
 
 TOKEN = "persist-token-0123456789abcdef"
 pytestmark = pytest.mark.slow
@@ -46,6 +48,7 @@ def test_kill_mid_run_then_restart_loses_nothing(tmp_path: Path) -> None:
     media = tmp_path / "media"
     cut_clip(media / "short.mp4", start_s=10, seconds=3)
     cut_clip(media / "long.mp4", start_s=5, seconds=20)
+    shutil.copy(asset_path("sample_video"), media / "film.mp4")  # long, and not seen yet (no cached perception)
     submit = [
         ("ground_query", {"query": "the person", "video": "short.mp4"}),
         ("track_objects", {"target": "the person", "video": "short.mp4", "coords": "pixels"}),
@@ -87,7 +90,8 @@ def test_kill_mid_run_then_restart_loses_nothing(tmp_path: Path) -> None:
         resumed_notes = [t["message"] for t in final["trace"] if t["step"] == "resume"]
         assert resumed_notes and ids[2] in resumed_notes[0], "the agent continued after its last checkpoint"
 
-        graceful = http.post("/jobs", json={"tool": "ground_query", "args": submit[2][1]}).json()["result"]["id"]
+        graceful = http.post("/jobs", json={"tool": "ground_query", "args": {
+            "query": "people walking", "video": "film.mp4"}}).json()["result"]["id"]
         _wait(http, graceful, lambda v: v["state"] == "running")
         assert second.stop() in (0, -signal.SIGTERM)  # uvicorn re-raises SIGTERM after its graceful shutdown
 
