@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from mcp.client.streamable_http import streamable_http_client
 from serving_clips import cut_clip
 
 from serving.local import LocalServer, start_local_server
+from tools.assets import asset_path
 
 ALICE = "alice-token-0123456789abcdef"
 BOB = "bob-token-0123456789abcdef-bob"
@@ -59,7 +61,7 @@ class _Clip(BaseHTTPRequestHandler):
 def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("media")
     cut_clip(root / "street3.mp4", start_s=10, seconds=3)
-    cut_clip(root / "street20.mp4", start_s=5, seconds=20)
+    shutil.copy(asset_path("sample_video"), root / "street60.mp4")
     return root
 
 
@@ -186,7 +188,7 @@ def test_two_clients_are_isolated_on_every_route(alice: httpx.Client, bob: httpx
 
 
 def test_another_clients_running_job_cannot_be_cancelled_or_resumed(alice: httpx.Client, bob: httpx.Client) -> None:
-    long_job = _submit(alice, "ground_query", {"query": "people walking", "video": "street20.mp4"})
+    long_job = _submit(alice, "ground_query", {"query": "people walking", "video": "street60.mp4"})
     queued = _submit(alice, "track_objects", {"target": "people", "video": "street3.mp4"})
     _error(alice.post("/jobs", json={"tool": "ground_query", "args": {"query": "a car", "video": "street3.mp4"}}),
            429, "too_many_requests")
