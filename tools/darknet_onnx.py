@@ -7,6 +7,7 @@ OpenCV DNN's row format ``[cx, cy, w, h, objectness, class scores x objectness]`
 the input), so both backends share one post-processing. Building needs the ``onnx`` package; no
 torch.
 
+>>> from tools.assets import asset_path
 >>> parse_cfg(asset_path("coco_cfg"))[1]["type"], len(parse_cfg(asset_path("coco_cfg")))
 ('convolutional', 25)
 """
@@ -18,9 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tools.assets import asset_path
-
-__all__ = ["asset_path", "convert", "decode_heads", "parse_cfg"]
+__all__ = ["convert", "decode_heads", "parse_cfg", "read_weights", "yolo_layers"]
 
 
 def parse_cfg(path: str | os.PathLike[str]) -> list[dict[str, str]]:
@@ -44,11 +43,10 @@ def _yolo_params(section: dict[str, str]) -> tuple[np.ndarray, int]:
     return anchors[mask], int(section["classes"])
 
 
-def convert(cfg: str | os.PathLike[str], weights: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
-    """Write the Darknet network ``cfg`` + ``weights`` as an ONNX model at ``dst`` (input ``images``, NCHW RGB 0-1)."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
+def read_weights(
+    cfg: str | os.PathLike[str], weights: str | os.PathLike[str]
+) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    """Per layer after ``[net]``: (conv weight, bias) with batch norm folded in, or None (no weights)."""
     sections = parse_cfg(cfg)
     data = Path(weights).read_bytes()
     major, minor = np.frombuffer(data[:8], dtype=np.int32)
@@ -64,6 +62,41 @@ def convert(cfg: str | os.PathLike[str], weights: str | os.PathLike[str], dst: s
         cursor += n
         return out
 
+    out: list[tuple[np.ndarray, np.ndarray] | None] = []
+    channels = [int(sections[0].get("channels", 3))]
+    for i, sec in enumerate(sections[1:]):
+        prev_c = channels[-1]
+        if sec["type"] == "convolutional":
+            filters, size = int(sec["filters"]), int(sec["size"])
+            if int(sec.get("batch_normalize", 0)):
+                beta, gamma, mean, var = (take(filters) for _ in range(4))
+                w = take(filters * prev_c * size * size).reshape(filters, prev_c, size, size)
+                scale = gamma / np.sqrt(var + 1e-6)
+                w, b = w * scale[:, None, None, None], beta - mean * scale
+            else:
+                b = take(filters)
+                w = take(filters * prev_c * size * size).reshape(filters, prev_c, size, size)
+            out.append((w.astype(np.float32), b.astype(np.float32)))
+            channels.append(filters)
+        else:
+            out.append(None)
+            if sec["type"] == "route":
+                idx = [int(v) for v in sec["layers"].split(",")]
+                channels.append(sum(channels[1:][j if j >= 0 else i + j] for j in idx))
+            else:
+                channels.append(prev_c)
+    if cursor != blob.size:
+        raise ValueError(f"{weights}: {blob.size - cursor} weights left over: the file does not match {cfg}")
+    return out
+
+
+def convert(cfg: str | os.PathLike[str], weights: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+    """Write the Darknet network ``cfg`` + ``weights`` as an ONNX model at ``dst`` (input ``images``, NCHW RGB 0-1)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    sections = parse_cfg(cfg)
+    params = read_weights(cfg, weights)
     nodes, inits, outputs = [], [], []
     names: list[str] = []  # output tensor of each layer
     channels: list[int] = []
@@ -73,16 +106,8 @@ def convert(cfg: str | os.PathLike[str], weights: str | os.PathLike[str], dst: s
         if kind == "convolutional":
             filters, size = int(sec["filters"]), int(sec["size"])
             stride, pad = int(sec.get("stride", 1)), (size // 2 if int(sec.get("pad", 0)) else 0)
-            if int(sec.get("batch_normalize", 0)):
-                beta, gamma, mean, var = (take(filters) for _ in range(4))
-                w = take(filters * prev_c * size * size).reshape(filters, prev_c, size, size)
-                scale = gamma / np.sqrt(var + 1e-6)
-                w, b = w * scale[:, None, None, None], beta - mean * scale
-            else:
-                b = take(filters)
-                w = take(filters * prev_c * size * size).reshape(filters, prev_c, size, size)
-            inits += [numpy_helper.from_array(w.astype(np.float32), f"{out}_w"),
-                      numpy_helper.from_array(b.astype(np.float32), f"{out}_b")]
+            w, b = params[i]  # type: ignore[misc]
+            inits += [numpy_helper.from_array(w, f"{out}_w"), numpy_helper.from_array(b, f"{out}_b")]
             act = sec.get("activation", "linear")
             conv_out = out if act == "linear" else f"{out}_conv"
             nodes.append(helper.make_node("Conv", [prev, f"{out}_w", f"{out}_b"], [conv_out], kernel_shape=[size, size],
@@ -124,8 +149,6 @@ def convert(cfg: str | os.PathLike[str], weights: str | os.PathLike[str], dst: s
         names.append(out)
         channels.append(c)
         prev, prev_c = out, c
-    if cursor != blob.size:
-        raise ValueError(f"{weights}: {blob.size - cursor} weights left over: the file does not match {cfg}")
     graph = helper.make_graph(
         nodes, "darknet", [helper.make_tensor_value_info("images", TensorProto.FLOAT, ["batch", 3, "height", "width"])],
         outputs, inits,
