@@ -368,6 +368,13 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
         predicate = NOUN_ACTIONS[noun]
     if target is None:
         notes.append("no object named: looking at every class the detector knows")
+    if predicate == "present":
+        known = {i + k for i, _, w in mentions for k in range(len(w.split()))}
+        unread = [t for j, t in enumerate(tokens) if j not in known and not _skippable(t) and t not in _QUANTIFIERS
+                  and t not in UPPER_WORDS | LOWER_WORDS and canonical_class(t) is None]
+        if unread:
+            notes.append(f"{', '.join(repr(t) for t in unread)} not in the vocabulary: best effort, answering "
+                         f"every {' or '.join(classes) or 'object'} seen")
     other_classes = sorted(others[0][1]) if predicate in RELATIONAL and others else None
     count, rank_by, descending, index = _count(tokens, target, notes)
     colours, size = _attributes(tokens)

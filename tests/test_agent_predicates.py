@@ -1,0 +1,197 @@
+"""Each action predicate and each choice rule of the embedded planner on hand-made tracks.
+
+Tracks are per-second boxes of a 100 px tall person in a 640 x 360 picture (1 FPS); every test
+names the motion it builds. The planner tests go through :meth:`EmbeddedPlanner.choose` with a
+hand-made scene, so they check which tracks are chosen and which interval convention applies.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.config import GroundConfig
+from agent.embedded import EmbeddedPlanner, camera_relation, colour_match, riders
+from agent.kinematics import motion
+from agent.plan import Scene, Window
+from agent.predicates import evaluate, scene_speed
+from agent.query import parse_query
+from tools.track import Track
+from verifier.result import VideoInfo
+
+FRAME = (640, 360)
+INFO = VideoInfo(path="v.mp4", width=640, height=360, fps=30.0, frame_count=600, duration=20.0)
+
+
+def person(tid: int, xs: list[float], *, start: int = 0, y: float = 150.0, h: float = 100.0, w: float = 40.0,
+           label: str = "person", **fields) -> Track:
+    boxes = {start + k: (x, y, x + w, y + h) for k, x in enumerate(xs)}
+    return Track(id=tid, label=label, boxes=boxes, scores={k: 0.9 for k in boxes}, height_px=h, **fields)
+
+
+def choose(query: str, tracks: list[Track]):
+    plan = parse_query(query)
+    scene = Scene(query=query, video="v.mp4", info=INFO, plan=plan, tracks=tracks,
+                  windows=[Window(start=0, end=19)])
+    decision, _ = EmbeddedPlanner(GroundConfig()).choose(scene, max_rounds=0)
+    return plan, {p.track_id: p.interval for p in decision.picks}
+
+
+def walk(x0: float, step: float, n: int) -> list[float]:
+    return [x0 + step * k for k in range(n)]
+
+
+# -- predicates -------------------------------------------------------------------------------------
+
+def test_running_is_fast_in_body_heights_and_relative_to_the_others():
+    runner = motion(person(1, walk(0, 130, 5)))  # 1.3 heights per second
+    walker = motion(person(2, walk(0, 50, 10)))  # 0.5
+    assert evaluate("fast", runner, frame=FRAME).interval == (0, 4)
+    assert evaluate("fast", walker, frame=FRAME).interval is None
+    # relative: among people walking at 0.35 heights/s, one at 0.8 runs
+    slow = [motion(person(10 + i, walk(0, 35, 10))) for i in range(3)]
+    hurrying = motion(person(3, walk(0, 80, 8)))
+    typical = scene_speed([*slow, hurrying])
+    assert evaluate("fast", hurrying, frame=FRAME, typical_speed=typical).interval == (0, 7)
+    assert evaluate("fast", slow[0], frame=FRAME, typical_speed=typical).interval is None
+
+
+def test_standing_stopping_starting():
+    stand = motion(person(1, [300.0] * 10))
+    assert evaluate("stationary", stand, frame=FRAME).interval == (0, 9)
+    stopper = motion(person(2, walk(100, 50, 5) + [300.0] * 5))
+    s, e = evaluate("stops", stopper, frame=FRAME).interval
+    assert s <= 4 <= e and e == 9
+    starter = motion(person(3, [100.0] * 5 + walk(150, 50, 5)))
+    s, e = evaluate("starts_moving", starter, frame=FRAME).interval
+    assert s <= 5 <= e
+    assert evaluate("stops", motion(person(4, walk(0, 50, 10))), frame=FRAME).interval is None
+
+
+def test_directions_left_right_toward_away():
+    right = motion(person(1, walk(100, 40, 8)))
+    assert evaluate("moving", right, frame=FRAME, direction="right").interval == (0, 7)
+    assert evaluate("moving", right, frame=FRAME, direction="left").interval is None
+    growing = Track(id=2, label="person", boxes={k: (300 - 4 * k, 100 - 3 * k, 340 + 4 * k, 200 + 12 * k)
+                                                 for k in range(8)})
+    assert evaluate("moving", motion(growing), frame=FRAME, direction="toward").interval is not None
+    assert evaluate("moving", motion(growing), frame=FRAME, direction="away").interval is None
+
+
+def test_entering_needs_motion_away_from_the_edge():
+    enters = motion(person(1, [0.0, 40, 80, 120, 160, 200], start=2))
+    assert evaluate("enters", enters, frame=FRAME, direction="right", window=(0, 19)).interval is not None
+    standing_at_edge = motion(person(2, [0.0] * 8))
+    assert evaluate("enters", standing_at_edge, frame=FRAME, direction="right", window=(0, 19)).interval is None
+    leaves = motion(person(3, [300.0, 240, 180, 120, 60, 0]))
+    assert evaluate("leaves", leaves, frame=FRAME, direction="left", window=(0, 19)).interval is not None
+    assert evaluate("leaves", leaves, frame=FRAME, direction="right", window=(0, 19)).interval is None
+
+
+def test_approaching_is_the_walker_who_arrives_not_the_one_who_waits_or_passes():
+    waiting = person(1, [400.0] * 10)
+    arrives = person(2, walk(100, 60, 5) + [350.0] * 5)  # stops beside the waiting one
+    passes = person(3, walk(640, -60, 10), y=160)  # walks past the waiting one without stopping
+    others = [motion(t) for t in (waiting, arrives, passes)]
+    holds = evaluate("approaches", motion(arrives), frame=FRAME, others=others)
+    assert holds.interval is not None and holds.partner == 1
+    assert evaluate("approaches", motion(waiting), frame=FRAME, others=others).interval is None
+    assert evaluate("approaches", motion(passes), frame=FRAME, others=others).interval is None
+
+
+def test_together_follow_and_partner():
+    a = person(1, walk(100, 40, 8))
+    b = person(2, walk(150, 40, 8), y=155)  # beside a, same way, same speed
+    c = person(3, walk(600, -40, 8))  # the other way
+    ms = [motion(t) for t in (a, b, c)]
+    holds = evaluate("together", ms[0], frame=FRAME, others=ms)
+    assert holds.interval == (0, 7) and holds.partner == 2
+    assert evaluate("together", ms[2], frame=FRAME, others=ms).interval is None
+    follower = person(4, walk(20, 40, 8))
+    fm = motion(follower)
+    assert evaluate("follows", fm, frame=FRAME, others=[ms[0], fm]).partner == 1
+
+
+# -- attributes, composites, camera ---------------------------------------------------------------
+
+def test_colours_and_riders():
+    white = person(1, walk(0, 10, 5), upper_colors={"white": 0.6, "black": 0.2})
+    dark = person(2, walk(0, 10, 5), upper_colors={"black": 0.7}, lower_colors={"black": 0.8})
+    assert colour_match(white, {"white": "upper"}) == 1.0 and colour_match(dark, {"white": "upper"}) == 0.0
+    assert colour_match(dark, {"black": "any"}) == 1.0
+    rider = person(3, walk(100, 60, 6))
+    bike = Track(id=4, label="bicycle", boxes={k: (95 + 60 * k, 200, 145 + 60 * k, 255) for k in range(6)})
+    walker = person(5, walk(400, -30, 6))
+    mounted = riders([rider, walker], [rider, bike, walker], ["bicycle"])
+    assert [t.id for t in mounted] == [3] and mounted[0].label == "person on bicycle"
+    assert mounted[0].boxes[0][3] == 255  # boxed with the bicycle
+
+
+def test_camera_relations():
+    ahead = motion(Track(id=1, label="car", boxes={k: (250.0, 200, 390, 330) for k in range(6)}))
+    aside = motion(Track(id=2, label="car", boxes={k: (10.0, 200, 90, 260) for k in range(6)}))
+    assert camera_relation(ahead, "ahead", FRAME) and not camera_relation(aside, "ahead", FRAME)
+    passing = motion(Track(id=3, label="car", boxes={k: (400 + 50 * k, 150, 500 + 60 * k, 300) for k in range(5)}))
+    assert camera_relation(passing, "passing", FRAME)
+
+
+# -- choices and interval conventions --------------------------------------------------------------
+
+def test_state_queries_answer_the_seconds_the_state_holds():
+    t = person(1, [100.0] * 6 + walk(140, 45, 8))  # stands 0-5, walks 6-13
+    _, picks = choose("the man walking", [t])
+    s, e = picks[1]
+    assert 5 <= s <= 6 and e == 13
+
+
+def test_event_queries_answer_the_whole_visible_track():
+    t = person(1, [0.0, 40, 80, 120, 160, 200, 240, 280, 320], start=3)
+    plan, picks = choose("the man who walks in from the left", [t])
+    assert plan.span == "track" and picks == {1: (3, 11)}
+    back = person(2, walk(200, 50, 5) + walk(350, -50, 6))
+    plan, picks = choose("the guy who turns around and walks back", [back])
+    assert plan.span == "track" and picks == {2: (0, 10)}
+
+
+def test_follow_answers_the_seconds_both_are_visible():
+    leader = person(1, walk(200, 40, 12))
+    follower = person(2, walk(120, 40, 8), start=2)
+    plan, picks = choose("the man following someone", [leader, follower])
+    assert plan.span == "pair" and picks == {2: (2, 9)}
+
+
+def test_plural_answers_only_the_tracks_that_satisfy_the_query():
+    standing = [person(i, [100.0 + 100 * i] * 12) for i in (1, 2)]
+    walking = [person(i, walk(50, 40, 12), y=200) for i in (3, 4)]
+    _, picks = choose("the people standing still", [*standing, *walking])
+    assert set(picks) == {1, 2}
+    _, picks = choose("two people", [*standing, *walking])
+    assert len(picks) == 2
+
+
+def test_ordinals_rank_by_when_the_action_starts():
+    first = person(1, [0.0, 40, 80, 120, 160, 200], start=2)
+    second = person(2, [0.0, 40, 80, 120, 160, 200], start=6, y=200)
+    assert choose("the first person to enter from the left", [second, first])[1] == {1: (2, 7)}
+    assert set(choose("the second person to enter from the left", [second, first])[1]) == {2}
+
+
+def test_a_query_for_a_car_accepts_close_classes_by_vote():
+    car = Track(id=1, label="truck", class_counts={"truck": 3, "car": 2},
+                boxes={k: (100 + 20 * k, 200, 200 + 20 * k, 260) for k in range(5)})
+    horse = Track(id=2, label="horse", boxes={k: (400.0, 200, 480, 280) for k in range(5)})
+    assert set(choose("the car", [car, horse])[1]) == {1}
+
+
+def test_out_of_vocabulary_action_is_a_best_effort_said_in_the_trace():
+    plan = parse_query("the man juggling")
+    assert plan.classes == ["person"]
+    assert any("juggling" in n for n in plan.notes)
+
+
+@pytest.mark.parametrize("query, predicate", [
+    ("a guy jogging", "fast"), ("somebody who halts", "stops"), ("the woman strolling to the left", "moving"),
+    ("the man who comes in from the right", "enters"), ("everyone who stays put", "stationary"),
+    ("the two people walking side by side", "together"), ("the man who walks up to the woman", "approaches"),
+])
+def test_other_phrasings_read_the_same(query, predicate):
+    assert parse_query(query).predicate == predicate
