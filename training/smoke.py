@@ -7,7 +7,8 @@ paper 002's settings (asymmetric clipping 0.20 / 0.28, no KL) optimises the veri
 Written to ``out``: ``metrics.jsonl`` (per GRPO step: step, reward_mean, tIoU_mean, mvIoU_mean,
 format_rate), ``samples.jsonl`` (completions with ``ground_truth``, ``reward`` and the reward
 weights, re-scorable with :func:`verifier.rewards.stvg_reward`), ``reward.png`` and
-``summary.json``.
+``summary.json``, and for ``training/recipes/tiny-cpu.yaml`` the SFT model (``sft-model``) and the
+GRPO prompts (``grpo-data``).
 
     python -m training.smoke --out outputs/rl-smoke
     python -m training.smoke --out outputs/rl-ablation --ablation
@@ -84,8 +85,12 @@ def _common_args(out: Path, seed: int) -> dict[str, Any]:
             "logging_steps": 20, "disable_tqdm": True, "dataloader_num_workers": 0}
 
 
-def run(out: str | Path, cfg: SmokeConfig | None = None, *, sft_model_dir: str | Path | None = None) -> dict[str, Any]:
-    """Run SFT (or load ``sft_model_dir``) then GRPO; return the summary (also in ``summary.json``)."""
+def run(out: str | Path, cfg: SmokeConfig | None = None, *, sft_model_dir: str | Path | None = None,
+        synth_dir: str | Path | None = None) -> dict[str, Any]:
+    """Run SFT (or load ``sft_model_dir``) then GRPO; return the summary (also in ``summary.json``).
+
+    The synthetic videos are generated once into ``synth_dir`` (default: ``out/../textgrid-synth``).
+    """
     import torch
     from transformers import AutoModelForCausalLM, set_seed
     from trl import GRPOConfig, GRPOTrainer, SFTConfig, SFTTrainer
@@ -95,15 +100,16 @@ def run(out: str | Path, cfg: SmokeConfig | None = None, *, sft_model_dir: str |
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)  # on a shared 2-core machine one thread is many times faster than two
     t0 = time.monotonic()
-    examples = make_examples(out.parent / "textgrid-synth", cfg.task, seed=cfg.seed)
+    examples = make_examples(synth_dir or out.parent / "textgrid-synth", cfg.task, seed=cfg.seed)
     n_grpo = min(cfg.grpo_steps * cfg.grpo_prompts, len(examples) // 4)   # held out from SFT; cycled
     if n_grpo < cfg.grpo_prompts or len(examples) - n_grpo < cfg.sft_batch:
         raise ValueError(f"only {len(examples)} examples: generate more synthetic videos (task.videos)")
     grpo_examples, sft_examples = examples[:n_grpo], examples[n_grpo:]
     tok = make_tokenizer(vocabulary(cfg.task))
     set_seed(cfg.seed)
-    if sft_model_dir is not None and (Path(sft_model_dir) / "config.json").is_file():
-        model = AutoModelForCausalLM.from_pretrained(sft_model_dir)
+    sft_dir = Path(sft_model_dir) if sft_model_dir is not None else out / "sft-model"
+    if sft_model_dir is not None and (sft_dir / "config.json").is_file():
+        model = AutoModelForCausalLM.from_pretrained(sft_dir)
     else:
         model = make_model(tok, hidden=cfg.hidden, layers=cfg.layers, seed=cfg.seed)
         if cfg.sft_steps:
@@ -115,8 +121,10 @@ def run(out: str | Path, cfg: SmokeConfig | None = None, *, sft_model_dir: str |
                                completion_only_loss=True))
             sft.train()
             model = sft.model
-        if sft_model_dir is not None:
-            model.save_pretrained(sft_model_dir)
+        model.save_pretrained(sft_dir)
+        tok.save_pretrained(sft_dir)
+    grpo_data = _dataset(grpo_examples, sft=False)
+    grpo_data.save_to_disk(str(out / "grpo-data"))
     t_sft = time.monotonic() - t0
     recorder = _Recorder(out, cfg.weights, cfg.samples_per_step)
     reward = VerifierReward(cfg.weights, sink=recorder)
@@ -128,7 +136,7 @@ def run(out: str | Path, cfg: SmokeConfig | None = None, *, sft_model_dir: str |
         shuffle_dataset=False,
     )
     grpo = GRPOTrainer(model=model, reward_funcs=[reward], args=args, processing_class=tok,
-                       train_dataset=_dataset(grpo_examples, sft=False))
+                       train_dataset=grpo_data)
     grpo.train()
     rows = recorder.rows
     summary = summarize(rows)
@@ -202,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     curves, table = {}, []
     for name, w in runs.items():
         sub = out / ("combined" if "+" in name else "mviou-only")
-        s = run(sub, cfg.model_copy(update={"weights": w}), sft_model_dir=sft_dir)
+        s = run(sub, cfg.model_copy(update={"weights": w}), sft_model_dir=sft_dir,
+                synth_dir=out.parent / "textgrid-synth")
         curves[name] = [json.loads(line) for line in (sub / "metrics.jsonl").read_text().splitlines()]
         table.append((name, s))
     plot(curves, out / "ablation.png", title="rl-ablation: same seed, same SFT model")
