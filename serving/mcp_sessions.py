@@ -2,7 +2,8 @@
 
 The SDK's session manager caps sessions for the whole server (``max_sessions``) and closes idle
 ones after ``session_idle_timeout``. :class:`SessionQuota` sits in front of it and counts the
-sessions each client opened: a client at its limit gets 429 with ``Retry-After`` (a JSON-RPC error
+sessions each client opened (with ``initialize``; protocol 2026-07-28 requests open none and pass
+freely): a client at its limit gets 429 with ``Retry-After`` (a JSON-RPC error
 body, as MCP clients expect) when it opens another, while other clients go on being served. The
 REST routes never pass through here.
 
@@ -25,6 +26,48 @@ from serving.security import request_client
 SESSION_HEADER = b"mcp-session-id"
 
 
+def opens_session(body: bytes) -> bool:
+    """Whether a POST body is an ``initialize`` request (alone or in a batch), which opens a session.
+
+    >>> opens_session(b'{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}}')
+    True
+    >>> opens_session(b'{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "initialize"}}')
+    False
+    """
+    if b"initialize" not in body:
+        return False
+    try:
+        message = json.loads(body)
+    except (ValueError, RecursionError):
+        return False  # the transport answers it as a parse error
+    batch = message if isinstance(message, list) else [message]
+    return any(isinstance(m, dict) and m.get("method") == "initialize" for m in batch)
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, list[Message]]:
+    """The whole request body (already bounded by :class:`serving.limits.BodyLimit`) and the messages read."""
+    messages: list[Message] = []
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks), messages
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replayed
+
+
 class SessionQuota:
     """ASGI wrapper for the MCP transport: at most ``per_client`` open sessions per client."""
 
@@ -45,6 +88,11 @@ class SessionQuota:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers", []))
         if scope["type"] != "http" or scope["method"] != "POST" or SESSION_HEADER in headers:
+            await self.app(scope, receive, send)
+            return
+        body, messages = await _read_body(receive)
+        receive = _replay(messages, receive)
+        if not opens_session(body):  # e.g. a 2026-07-28 request: one self-contained exchange, no session
             await self.app(scope, receive, send)
             return
         client = request_client(scope).name

@@ -253,7 +253,7 @@ async def _list_tools(server: LocalServer, token: str) -> tuple[set[str], object
         httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http_client,
         Client(streamable_http_client(f"{server.url}/mcp", http_client=http_client)) as client,
     ):
-        return {t.name for t in (await client.list_tools()).tools}, client.server_capabilities
+        return {t.name for t in (await client.list_tools()).tools}, client.protocol_version
 
 
 def test_one_client_exhausting_mcp_sessions_leaves_others_served(server: LocalServer, bob: httpx.Client) -> None:
@@ -265,6 +265,8 @@ def test_one_client_exhausting_mcp_sessions_leaves_others_served(server: LocalSe
 
     names, _ = asyncio.run(_list_tools(server, ALICE))
     assert "track_objects" in names, "alice is still served while bob holds all his sessions"
+    names, protocol = asyncio.run(_list_tools(server, BOB))
+    assert "track_objects" in names and protocol == "2026-07-28", "sessionless requests are never refused"
     assert bob.get("/jobs").status_code == 200, "REST is not counted against MCP sessions"
     stolen = httpx.post(f"{server.url}/mcp", json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
                         headers={"Authorization": f"Bearer {ALICE}", "mcp-session-id": opened[0].headers["mcp-session-id"],
