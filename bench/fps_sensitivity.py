@@ -1,14 +1,18 @@
 """Tracking cost vs quality at 0.5, 1, 2, 5 samples per second and the native 30 fps (paper 002).
 
     .venv/bin/python bench/fps_sensitivity.py [--bench DIR] [--videos N] [--detector coco+person]
+        [--tracker associate|bytetrack] [--cache FILE]
 
 On the synthetic benchmark (``stag synth --preset bench``; made in ``--bench`` if absent), every
 video is tracked by ``tools.perceive`` at each rate, and scored against the exact per-frame ground
 truth of every visible person with the verifier (``stagdata.synth.scoring``): HOTA at the sampled
 instants, and vIoU of GT-matched tracks after interpolating them to every frame. Cost is the wall
 time of ``perceive`` (decode + detect + track; the detector is loaded once, outside the timing) and
-the number of frames it processed. Goal: 1 FPS costs <= 1/15 of native-rate tracking while keeping
->= 90% of its vIoU.
+the number of frames the detector ran on, also per second of video (``det/s``: adaptive temporal
+resolution adds frames inside ambiguous seconds; goal <= 1.5 at 1 FPS). ``--tracker bytetrack`` runs
+the older ByteTrack-based tracker (no densification) for a before/after; ``--cache FILE`` keeps the
+detections between runs so both see the same boxes. Goal: 1 FPS costs <= 1/15 of native-rate
+tracking while keeping >= 90% of its vIoU.
 
 Prints a table and the command; writes ``bench/results/fps_sensitivity.{json,png}``.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -33,6 +38,8 @@ from tools.detect import load_detector
 from tools.perceive import perceive
 from stagdata.synth import SynthManifest, generate
 from stagdata.synth.scoring import load_frame_gt, score_tracks
+from bench.tracker_compare import CachedDetector
+from tools.associate import AssociationConfig
 from tools.track import TrackerConfig
 from verifier.hota import combine_hota
 from verifier.timebase import sample_frames
@@ -54,7 +61,7 @@ def oracle_tracks(gt: dict, rate: float, fps: float, frame_count: int) -> dict:
     return {pid: t for pid, t in tracks.items() if t}
 
 
-def run_rate(manifest: SynthManifest, videos: list, rate: float, detector) -> dict:
+def run_rate(manifest: SynthManifest, videos: list, rate: float, detector, tracker: str = "associate") -> dict:
     """Track every video at ``rate`` samples/s; cost and quality summed / pooled over videos.
 
     ``vIoU_ceiling`` is the vIoU of the perfect tracker at this rate: what sampling plus
@@ -65,10 +72,11 @@ def run_rate(manifest: SynthManifest, videos: list, rate: float, detector) -> di
     hotas, vious, ceiling, s_miou, f_miou = {}, [], [], [], []
     for v in videos:
         t0 = time.perf_counter()
+        config = TrackerConfig() if tracker == "bytetrack" else AssociationConfig()
         p = perceive(manifest.path(v.path), sample_fps=rate, detector=detector, classes=["person"],
-                     tracker=TrackerConfig())
+                     tracker=config, densify=0.5 if rate < v.fps / 2 else 0.0)
         wall += time.perf_counter() - t0
-        frames += len(p.times)
+        frames += p.stats.frames_detected
         gt = load_frame_gt(manifest.path(v.frames_gt))
         s = score_tracks(gt, {t.id: t.boxes for t in p.tracks}, sample_fps=rate, fps=v.fps, frame_count=v.frame_count)
         best = score_tracks(gt, oracle_tracks(gt, rate, v.fps, v.frame_count), sample_fps=rate, fps=v.fps,
@@ -79,7 +87,7 @@ def run_rate(manifest: SynthManifest, videos: list, rate: float, detector) -> di
         s_miou.append(s.sample_miou)
         f_miou.append(s.frame_miou)
     h = combine_hota(hotas)
-    return {"rate": rate, "wall_s": wall, "frames": frames, "HOTA": h.HOTA, "DetA": h.DetA, "AssA": h.AssA,
+    return {"rate": rate, "wall_s": wall, "frames": frames, "det_per_s": frames / sum(v.duration for v in videos), "HOTA": h.HOTA, "DetA": h.DetA, "AssA": h.AssA,
             "vIoU": sum(vious) / max(1, len(vious)), "vIoU_ceiling": sum(ceiling) / max(1, len(ceiling)),
             "sample_mIoU": sum(s_miou) / len(s_miou), "frame_mIoU": sum(f_miou) / len(f_miou)}
 
@@ -118,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--videos", type=int, help="only the first N videos")
     ap.add_argument("--rates", default="0.5,1,2,5", help="sampling rates below native (native is always run)")
     ap.add_argument("--detector", default="coco+person", help="detector spec (the agent's default)")
+    ap.add_argument("--tracker", default="associate", choices=["associate", "bytetrack"])
+    ap.add_argument("--cache", help="pickle file keeping detections between runs (same boxes before/after)")
     args = ap.parse_args(argv)
     command = "python bench/fps_sensitivity.py " + " ".join(argv if argv is not None else sys.argv[1:])
 
@@ -125,23 +135,29 @@ def main(argv: list[str] | None = None) -> int:
     videos = manifest.videos[: args.videos] if args.videos else manifest.videos
     native = max(v.fps for v in videos)
     rates = [float(r) for r in args.rates.split(",")] + [native]
-    detector = load_detector(args.detector, conf=TrackerConfig().low_thresh, classes=["person"])
-    detector.detect([np.zeros((360, 640, 3), np.uint8)] * 2)  # warm up (first calls build kernels) before timing
+    inner = load_detector(args.detector, conf=TrackerConfig().low_thresh, classes=["person"])
+    inner.detect([np.zeros((360, 640, 3), np.uint8)] * 2)  # warm up (first calls build kernels) before timing
+    detector = CachedDetector(inner)
+    if args.cache and Path(args.cache).is_file():
+        detector.cache = pickle.loads(Path(args.cache).read_bytes())
     rows = []
     for rate in rates:
         print(f"tracking {len(videos)} videos at {rate:g} fps ...", file=sys.stderr)
-        row = run_rate(manifest, videos, rate, detector)
+        row = run_rate(manifest, videos, rate, detector, args.tracker)
         row["native"] = rate == native
         rows.append(row)
     nat = rows[-1]
     seconds = sum(v.duration for v in videos)
     print(f"# {command}")
-    print(f"# {len(videos)} synthetic videos, {seconds:g} s of {native:g}-fps video, detector {args.detector}")
-    print(f"{'rate':>8} {'frames':>7} {'wall s':>8} {'cost/native':>12} {'HOTA':>6} {'DetA':>6} {'AssA':>6} "
+    if args.cache:
+        Path(args.cache).write_bytes(pickle.dumps(detector.cache))
+    print(f"# {len(videos)} synthetic videos, {seconds:g} s of {native:g}-fps video, detector {args.detector}, "
+          f"tracker {args.tracker}" + (" (wall times include cached detections: compare frames)" if args.cache else ""))
+    print(f"{'rate':>8} {'frames':>7} {'det/s':>6} {'wall s':>8} {'cost/native':>12} {'HOTA':>6} {'DetA':>6} {'AssA':>6} "
           f"{'vIoU':>6} {'vIoU/native':>12} {'vIoU ceil':>10} {'mIoU@samples':>13} {'mIoU@frames':>12}")
     for r in rows:
         name = "native" if r["native"] else f"{r['rate']:g}"
-        print(f"{name:>8} {r['frames']:>7} {r['wall_s']:>8.1f} {r['wall_s'] / nat['wall_s']:>12.4f} "
+        print(f"{name:>8} {r['frames']:>7} {r['det_per_s']:>6.2f} {r['wall_s']:>8.1f} {r['wall_s'] / nat['wall_s']:>12.4f} "
               f"{r['HOTA']:>6.3f} {r['DetA']:>6.3f} {r['AssA']:>6.3f} {r['vIoU']:>6.3f} "
               f"{r['vIoU'] / max(1e-9, nat['vIoU']):>12.3f} {r['vIoU_ceiling']:>10.3f} "
               f"{r['sample_mIoU']:>13.3f} {r['frame_mIoU']:>12.3f}")
@@ -153,10 +169,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"1 FPS: cost {cost:.4f} of native (goal <= {1 / 15:.4f}: {'met' if cost <= 1 / 15 else 'NOT met'}), "
               f"vIoU {keep:.3f} of native (goal >= 0.90: {'met' if keep >= 0.9 else 'NOT met'})")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "fps_sensitivity.json").write_text(json.dumps({"command": command, "rows": rows}, indent=1))
-    plot(rows, RESULTS / "fps_sensitivity.png",
+    (RESULTS / f"fps_sensitivity-{args.tracker}.json").write_text(json.dumps({"command": command, "rows": rows}, indent=1))
+    plot(rows, RESULTS / f"fps_sensitivity-{args.tracker}.png",
          f"{len(videos)} synthetic videos ({seconds:g} s), detector {args.detector}: cost vs quality by sampling rate")
-    print(f"plot: {RESULTS / 'fps_sensitivity.png'}")
+    print(f"plot: {RESULTS / f'fps_sensitivity-{args.tracker}.png'}")
     return 0
 
 

@@ -55,17 +55,20 @@ class AssociationConfig(BaseModel):
     new_track_thresh: float = Field(0.35, ge=0, le=1, description="an unmatched detection starts a track if above")
     gate: float = Field(0.5, gt=0, description="centre gate in sizes, on top of the per-second terms")
     gate_per_s: float = Field(0.5, ge=0, description="extra gate per second elapsed when the velocity is known")
-    gate_new_per_s: float = Field(1.6, ge=0, description="gate per second elapsed while the track has no velocity")
+    gate_new_per_s: float = Field(2.0, ge=0, description="gate per second elapsed while the track has no velocity")
     size_ratio: float = Field(1.7, gt=1, description="largest size ratio between a track and a detection")
-    appearance_weight: float = Field(0.5, ge=0, le=1, description="share of appearance in the cost (rest: motion)")
-    appearance_scale: float = Field(0.3, gt=0, description="appearance distance that counts as fully different")
-    appearance_veto: float = Field(0.45, gt=0, description="a pair more different than this never matches")
+    appearance_weight: float = Field(0.7, ge=0, le=1, description="share of appearance in the cost (rest: motion)")
+    appearance_scale: float = Field(0.1, gt=0, description="appearance distance that counts as fully different")
+    appearance_veto: float = Field(0.25, gt=0, description="a pair more different than this never matches")
+    velocity_weight: float = Field(1.0, ge=0, le=1, description="share of the last velocity used to predict")
+    iou_match: float = Field(0.5, ge=0, le=1, description="a predicted box overlapping a detection at IoU >= this "
+                                                          "matches at cost 1 - IoU whatever the rest says (0: off)")
     feature_momentum: float = Field(0.7, ge=0, lt=1, description="weight of the old appearance in its running mean")
     live_s: float = Field(1.5, gt=0, description="a track unseen this long leaves linking (stitching may join it)")
     ambiguity_margin: float = Field(0.25, ge=0, description="two candidates closer in cost than this are ambiguous")
     max_gap_s: float = Field(5.0, ge=0, description="longest gap stitching bridges")
     stitch_gate: float = Field(0.8, gt=0, description="stitching gate in sizes, plus stitch_gate_per_s per second")
-    stitch_gate_per_s: float = Field(0.5, ge=0, description="stitching gate growth per second of gap")
+    stitch_gate_per_s: float = Field(0.3, ge=0, description="stitching gate growth per second of gap")
     stitch_max_cost: float = Field(1.0, gt=0, description="largest stitching cost accepted")
     min_observations: int = Field(2, ge=1, description="tracks with fewer observations are dropped")
 
@@ -151,7 +154,9 @@ def _cost_matrix(live: list[_Live], frame: Frame, cols: np.ndarray, cfg: Associa
     c_det, s_det = centre(boxes), size(boxes)
     for i, t in enumerate(live):
         dt = max(1e-3, frame.time - t.time)
-        pred = centre(t.box) + (t.velocity * dt if t.velocity is not None else 0.0)
+        shift = t.velocity * dt * cfg.velocity_weight if t.velocity is not None else np.zeros(2)
+        pred = centre(t.box) + shift
+        iou = _iou_row(t.box + np.tile(shift, 2), boxes) if cfg.iou_match else np.zeros(len(cols))
         s = size(t.box)
         gate = cfg.gate + (cfg.gate_per_s if t.velocity is not None else cfg.gate_new_per_s) * dt
         dist = np.linalg.norm(c_det - pred, axis=1) / s
@@ -168,7 +173,18 @@ def _cost_matrix(live: list[_Live], frame: Frame, cols: np.ndarray, cfg: Associa
                 w = cfg.appearance_weight
                 c = (1 - w) * motion + w * min(1.0, app / cfg.appearance_scale)
             cost[i, j] = c + 0.1 * (1.0 - frame.conf[cols[j]])
+        if cfg.iou_match:
+            strong = np.flatnonzero((iou >= cfg.iou_match) & (frame.kind[cols] == t.kind))
+            cost[i, strong] = np.minimum(cost[i, strong], 1.0 - iou[strong])
     return cost
+
+
+def _iou_row(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """IoU of one xyxy box with each of ``boxes`` [n, 4]."""
+    wh = np.clip(np.minimum(box[2:], boxes[:, 2:]) - np.maximum(box[:2], boxes[:, :2]), 0, None)
+    inter = wh[:, 0] * wh[:, 1]
+    area = (box[2] - box[0]) * (box[3] - box[1]) + (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return inter / np.maximum(area - inter, 1e-9)
 
 
 def _assign(cost: np.ndarray) -> list[tuple[int, int]]:
@@ -308,12 +324,10 @@ def _stitch_cost(a: _Piece, b: _Piece, cfg: AssociationConfig) -> float:
     if max(size(a.box1), size(b.box0)) / s > cfg.size_ratio:
         return INFEASIBLE
     ca, cb = centre(a.box1), centre(b.box0)
-    dists = [np.linalg.norm(cb - ca) / s]
-    if a.v1 is not None:
-        dists.append(np.linalg.norm(cb - (ca + a.v1 * gap)) / s)
-    if b.v0 is not None:
-        dists.append(np.linalg.norm(ca - (cb - b.v0 * gap)) / s)
-    motion = min(dists) / (cfg.stitch_gate + cfg.stitch_gate_per_s * gap)
+    # each side's motion extrapolated over the gap must meet the other (the mean error of those known)
+    dists = [np.linalg.norm(cb - (ca + v * gap)) / s for v in (a.v1,) if v is not None]
+    dists += [np.linalg.norm(ca - (cb - v * gap)) / s for v in (b.v0,) if v is not None]
+    motion = (np.mean(dists) if dists else np.linalg.norm(cb - ca) / s) / (cfg.stitch_gate + cfg.stitch_gate_per_s * gap)
     if motion > 1:
         return INFEASIBLE
     app = _app_dist(a.f1, b.f0)

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tools.associate import Ambiguity, AssociationConfig, Frame, associate, link
 from tools.colors import box_color_vectors, named
+from tools.person_boxes import fix_person_boxes
 from tools.detect import DEFAULT_DETECTOR, Detector, load_detector, resolve_classes
 from tools.track import KINDS, Track, TrackerConfig, appearance_feature
 from tools.video import Sample, iter_samples, probe
@@ -174,6 +175,7 @@ def perceive(
     end: float | None = None,
     tracker: AssociationConfig | TrackerConfig | None = None,
     densify: float = 0.5,
+    fix_boxes: bool = True,
     on_progress: ProgressCallback | None = None,
     progress_bar: bool = False,
     batch: int = 4,
@@ -186,6 +188,8 @@ def perceive(
     :class:`~tools.associate.AssociationConfig` (default), or a :class:`~tools.track.TrackerConfig`
     to use the older ByteTrack-based tracker (kept for comparison; no densification). ``densify``
     caps the extra frames per second of video decoded where association is ambiguous (0: none).
+    ``fix_boxes`` drops person boxes that are a vehicle or animal or span a group
+    (:func:`~tools.person_boxes.fix_person_boxes`).
     Raises :class:`~tools.video.VideoError` for unreadable video, ValueError for bad arguments.
     """
     if not 0 <= densify <= 4:
@@ -218,7 +222,8 @@ def perceive(
         t1 = time.perf_counter()
         dets = detector.detect([s.image for s in samples])
         t2 = time.perf_counter()
-        obs.extend(_Observed(s, _filter(d, keep), extra, keep_image) for s, d in zip(samples, dets))
+        obs.extend(_Observed(s, fix_person_boxes(_filter(d, keep)) if fix_boxes else _filter(d, keep), extra,
+                             keep_image) for s, d in zip(samples, dets))
         timings["detect"] += t2 - t1
         timings["describe"] += time.perf_counter() - t2
         if not extra:

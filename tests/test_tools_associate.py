@@ -1,0 +1,107 @@
+"""Offline 1-FPS association (tools.associate) on hand-made detections whose identities are known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tools.associate import AssociationConfig, Frame, associate, link, stitch
+
+W, H = 30.0, 80.0
+
+
+def _frame(t: float, boxes: list[tuple[float, float]], feats: list[np.ndarray] | None = None,
+           conf: float = 0.9) -> Frame:
+    """People of size W x H with top-left corners ``boxes`` at time ``t``."""
+    xyxy = np.array([[x, y, x + W, y + H] for x, y in boxes]).reshape(-1, 4)
+    return Frame(time=t, xyxy=xyxy, conf=np.full(len(boxes), conf), kind=np.array(["person"] * len(boxes)),
+                 feat=np.array(feats) if feats else None, edge=(640, 360))
+
+
+def _owners(chains, who) -> list[set[str]]:
+    """For each chain, the set of true identities its detections belong to (``who[pos][j]``)."""
+    return [{who[p][j] for p, j in c} for c in chains]
+
+
+def _colour(i: int) -> np.ndarray:
+    v = np.zeros(8)
+    v[i] = 1.0
+    v[(i + 1) % 8] = 0.3
+    return v / np.linalg.norm(v)
+
+
+@pytest.mark.parametrize("widths_per_s", [1.5, 2.5])
+def test_walker_faster_than_its_width_is_one_track_from_its_first_second(widths_per_s: float) -> None:
+    frames = [_frame(k, [(100 + widths_per_s * W * k, 150)]) for k in range(10)]
+    chains, _ = associate(frames)
+    assert [[p for p, _ in c] for c in chains] == [list(range(10))]
+
+
+def test_runner_at_two_heights_per_second_is_kept() -> None:
+    frames = [_frame(k, [(10 + 2 * H * k, 150)]) for k in range(4)]
+    assert len(associate(frames)[0]) == 1
+
+
+def test_two_people_crossing_keep_their_ids() -> None:
+    """A at 1.5 widths/s to the right, B the same to the left, 10 px apart vertically: they cross."""
+    frames, who = [], []
+    for k in range(12):
+        a, b = (40 + 45 * k, 140), (535 - 45 * k, 150)
+        frames.append(_frame(k, [a, b], [_colour(0), _colour(4)]))
+        who.append(["a", "b"])
+    chains, amb = associate(frames)
+    assert len(chains) == 2 and all(len(o) == 1 for o in _owners(chains, who))
+    assert all(len(c) == 12 for c in chains)
+    assert any(a.why == "crossing" for a in amb)  # the crossing is flagged for densification
+
+
+def test_crossing_without_appearance_relies_on_velocity() -> None:
+    frames = [_frame(k, [(40 + 45 * k, 140), (535 - 45 * k, 150)]) for k in range(12)]
+    who = [["a", "b"]] * 12
+    chains, _ = associate(frames)
+    assert len(chains) == 2 and all(len(o) == 1 for o in _owners(chains, who))
+
+
+def test_short_occlusion_is_stitched() -> None:
+    """A walker hidden for 3 seconds (behind a pillar) comes out where its motion says: one track."""
+    frames = [_frame(k, [] if 5 <= k <= 7 else [(50 + 40 * k, 150)], None if 5 <= k <= 7 else [_colour(2)])
+              for k in range(14)]
+    linked, _ = link(frames)
+    assert len(linked) == 2  # linking alone breaks at the gap
+    chains, _ = associate(frames)
+    assert len(chains) == 1 and len(chains[0]) == 11
+
+
+def test_stitching_refuses_a_different_looking_person() -> None:
+    frames = [_frame(k, [] if 5 <= k <= 6 else [(50 + 40 * k, 150)], None if 5 <= k <= 6 else
+                     [_colour(2) if k < 5 else _colour(6)]) for k in range(12)]
+    assert len(associate(frames)[0]) == 2
+
+
+def test_stitching_refuses_a_far_away_restart() -> None:
+    frames = [_frame(k, [] if 5 <= k <= 6 else [(50 + 10 * k if k < 5 else 560 - 10 * k, 150)]) for k in range(12)]
+    assert len(associate(frames)[0]) == 2
+
+
+def test_extra_frames_at_half_seconds_join_the_timeline() -> None:
+    times = sorted([float(k) for k in range(8)] + [2.5, 3.5])
+    frames = [_frame(t, [(40 + 45 * t, 140), (360 - 45 * t, 150)]) for t in times]
+    chains, _ = associate(frames)
+    assert sorted(len(c) for c in chains) == [10, 10]
+
+
+def test_kinds_never_mix() -> None:
+    frames = []
+    for k in range(6):
+        f = _frame(k, [(100 + 10 * k, 150)])
+        f.kind = np.array(["person" if k < 3 else "vehicle"])
+        frames.append(f)
+    assert len(associate(frames, AssociationConfig(min_observations=1))[0]) == 2
+
+
+def test_bad_input_is_refused() -> None:
+    with pytest.raises(ValueError, match="time order"):
+        link([_frame(1, [(0, 0)]), _frame(0, [(0, 0)])])
+    with pytest.raises(ValueError, match="boxes"):
+        Frame(time=0, xyxy=np.zeros((2, 4)), conf=np.ones(1), kind=np.array(["person"]))
+    assert stitch([], []) == []
