@@ -92,8 +92,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        message = (f"no route {request.method} {request.url.path}; see /openapi.json"
-                   if exc.status_code in (404, 405) else str(exc.detail))
+        message = (f"no route {request.method} {request.url.path[:200]}; see /openapi.json"
+                   if exc.status_code in (404, 405) else str(exc.detail)[:500])
         return JSONResponse(Failed(error=errors.ErrorInfo(type=kind, message=message)).model_dump(),
                             status_code=exc.status_code)
 

@@ -366,6 +366,7 @@ def test_error_bodies_stay_small(alice: httpx.Client) -> None:
     malformed = alice.post("/jobs", content=json.dumps({"tool": ["x"] * 50_000, "args": 7}).encode(),
                            headers={"Content-Type": "application/json"})
     assert len(_error(malformed, 400, "invalid_args")) < 2000
+    assert len(_error(alice.get("/nowhere/" + "x" * 20_000), 404, "not_found")) < 400
 
 
 def test_https_url_to_an_http_only_host_says_why(alice: httpx.Client, files: str) -> None:
