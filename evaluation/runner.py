@@ -66,7 +66,9 @@ class Grounder:
         t = time.perf_counter()
         try:
             result, error = ground(s.video, s.query, config), None
-        except (VideoError, ValueError, RuntimeError, OSError) as exc:
+        except (VideoError, ValueError) as exc:          # bad video or query: this sample scores 0
+            result, error = None, f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # noqa: BLE001 (one failing sample must not stop a 100k-sample run)
             result, error = None, f"{type(exc).__name__}: {exc}"
         return Prediction(sample_id=s.sample_id, query=s.query, video=s.video, result=result, error=error,
                           seconds=round(time.perf_counter() - t, 3), worker=f"pid{os.getpid()}").model_dump(mode="json")

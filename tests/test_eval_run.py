@@ -62,35 +62,38 @@ def _answers(out: Path) -> dict[str, list]:
 
 def test_killed_run_resumes_and_official_file_rescores(hcstvg: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
-    proc = subprocess.Popen(_cmd(hcstvg, out, "--limit", "5"), cwd=ROOT, start_new_session=True,
+    n = len(json.loads(hcstvg.read_text()))            # two videos: the second one's perception takes seconds
+    proc = subprocess.Popen(_cmd(hcstvg, out), cwd=ROOT, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     log = out / "predictions.jsonl"
     deadline = time.monotonic() + 600
-    while time.monotonic() < deadline and (not log.exists() or len(log.read_text().splitlines()) < 2):
+    while time.monotonic() < deadline and (not log.exists() or not log.read_text().strip()):
         assert proc.poll() is None, proc.stderr.read()[-3000:] if proc.stderr else ""
-        time.sleep(0.2)
+        time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     before = log.read_text()
     done = _ids(log)
-    assert 2 <= len(done) < 5, "the run must be killed mid-way"
+    assert 1 <= len(done) < n, "the run must be killed mid-way"
     assert not (out / "metrics.json").exists()
 
-    _run(_cmd(hcstvg, out, "--limit", "5"))
+    _run(_cmd(hcstvg, out))
     after = log.read_text()
     assert after.startswith(before.rsplit("\n", 1)[0])          # finished samples kept, not redone
     ids = _ids(log)
-    assert len(ids) == len(set(ids)) == 5 and ids[: len(done)] == done
+    assert len(ids) == len(set(ids)) == n and ids[: len(done)] == done
 
     metrics = json.loads((out / "metrics.json").read_text())
     official = json.loads((out / "predictions_official.json").read_text())
     gt = {k: v for k, v in _hcstvg_gt(hcstvg).items() if k in set(ids)}
     ref = hcvg_eval(official, gt)
     assert [metrics["m_vIoU"], metrics["m_tIoU"], metrics["vIoU@0.3"], metrics["vIoU@0.5"]] == pytest.approx(ref, abs=1e-9)
-    assert metrics["samples"] == 5 and (out / "report.md").exists()
+    assert metrics["samples"] == n and (out / "report.md").exists()
 
-    _run(_cmd(hcstvg, out, "--limit", "5"))                       # nothing left: nothing rerun
+    _run(_cmd(hcstvg, out, "--limit", "3"))                       # all done: nothing rerun, 3 scored
     assert log.read_text() == after
+    assert json.loads((out / "metrics.json").read_text())["samples"] == 3
+    assert len(json.loads((out / "predictions_official.json").read_text())) <= 3
 
 
 def test_ray_gives_the_same_predictions_as_two_workers(hcstvg: Path, tmp_path: Path) -> None:
