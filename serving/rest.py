@@ -12,6 +12,7 @@ writes the OpenAPI document at ``/openapi.json`` from the same pydantic models t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -143,7 +144,7 @@ def rest_router(service: ToolService, version: str) -> APIRouter:
 
     @router.delete("/jobs/{job_id}", tags=["jobs"], summary="Delete a finished job and its result")
     async def delete_job(request: Request, job_id: str = JOB_ID) -> Ok[Deleted]:
-        service.jobs.delete(job_id, request_client(request.scope))
+        await asyncio.to_thread(service.delete_job, job_id, request_client(request.scope))
         return Ok[Deleted](result=Deleted(id=job_id))
 
     @router.get("/jobs/{job_id}/result", tags=["jobs"], summary="A finished job's answer")

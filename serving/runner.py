@@ -10,7 +10,9 @@ server-side path of the video is replaced by the caller's reference in the resul
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic_core import to_json
@@ -68,3 +70,23 @@ def make_runner(media: MediaLibrary, base: GroundConfig, checkpoints: Path) -> R
         return _public(result, str(path), args.video)
 
     return run
+
+
+def forget_checkpoints(checkpoints: Path, job_ids: Iterable[str]) -> None:
+    """Delete the agent's saved steps of jobs that are gone (deleted or expired); nothing if none were saved.
+
+    >>> import tempfile, pathlib
+    >>> forget_checkpoints(pathlib.Path(tempfile.mkdtemp()) / "none.sqlite3", ["ab" * 16])
+    """
+    ids = list(job_ids)
+    if not ids or not checkpoints.is_file():
+        return
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    conn = sqlite3.connect(str(checkpoints), check_same_thread=False, timeout=30)
+    try:
+        saver = SqliteSaver(conn)
+        for job_id in ids:
+            saver.delete_thread(job_id)
+    finally:
+        conn.close()

@@ -30,7 +30,7 @@ from serving.job_store import JobRow, utcnow
 from serving.jobs import JobManager
 from serving.limits import ClientSlots
 from serving.media import UPLOAD_PREFIX, UPLOAD_SUFFIX, MediaLibrary, is_url
-from serving.runner import hide_path
+from serving.runner import forget_checkpoints, hide_path
 from serving.schemas import UploadInfo, UploadView
 from serving.security import Client
 from serving.settings import ServeSettings
@@ -80,6 +80,7 @@ class ToolService:
                                     max_bytes=settings.limits.max_url_bytes,
                                     timeout_s=settings.limits.url_timeout_s)
         self.upload_slots = ClientSlots(settings.limits.max_uploads_per_client, "uploads")
+        self.checkpoints = settings.checkpoints
         self._writing: dict[str, int] = {}  # bytes being written by each client's uploads now
 
     # -- checking a call -------------------------------------------------------------------------
@@ -263,6 +264,11 @@ class ToolService:
             raise
         return UploadView(id=path.stem, video=ref, size=writer.size, info=info)
 
+    def delete_job(self, job_id: str, client: Client) -> None:
+        """Delete ``client``'s finished job, its result and the agent's saved steps (404 / 409 otherwise)."""
+        self.jobs.delete(job_id, client)
+        forget_checkpoints(self.checkpoints, [job_id])
+
     def list_uploads(self, client: Client) -> UploadInfo:
         """``client``'s uploads (everyone's for an admin) and its quota."""
         rows = self.jobs.store.list_uploads(None if client.admin else client.name)
@@ -290,6 +296,7 @@ class ToolService:
         old = store.finished_before(now - timedelta(seconds=self.limits.result_ttl_s))
         for job_id in old:
             store.delete(job_id)
+        forget_checkpoints(self.checkpoints, old)
         known = store.upload_ids()
         cutoff = time.time() - self.limits.upload_ttl_s
         for path in self.media.upload_dir.glob(f"*{UPLOAD_SUFFIX}"):

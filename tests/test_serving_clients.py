@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -156,8 +157,13 @@ def _delete_uploads(http: httpx.Client) -> None:
 
 # -- isolation -----------------------------------------------------------------------------------------
 
+def _saved_steps(server: LocalServer, job_id: str) -> int:
+    with sqlite3.connect(server.log_path.parent / "checkpoints.sqlite3") as db:
+        return db.execute("SELECT COUNT(*) FROM checkpoints WHERE thread_id = ?", (job_id,)).fetchone()[0]
+
+
 def test_two_clients_are_isolated_on_every_route(alice: httpx.Client, bob: httpx.Client, admin: httpx.Client,
-                                                 clip_bytes: bytes) -> None:
+                                                 clip_bytes: bytes, server: LocalServer) -> None:
     upload = _upload(alice, clip_bytes)
     job = _submit(alice, "track_objects", {"target": "the person", "video": upload["video"]})
     done = _wait(alice, job["id"], {"succeeded"})
@@ -183,7 +189,9 @@ def test_two_clients_are_isolated_on_every_route(alice: httpx.Client, bob: httpx
     assert upload["id"] in {u["id"] for u in admin.get("/uploads").json()["result"]["uploads"]}
     assert admin.get(f"/jobs/{job['id']}/result").status_code == 200
     assert _wait(alice, job["id"], {"succeeded"})["state"] == "succeeded", "nothing bob did reached alice's job"
+    assert _saved_steps(server, job["id"]) > 0
     assert alice.delete(f"/jobs/{job['id']}").json()["result"] == {"id": job["id"], "deleted": True}
+    assert _saved_steps(server, job["id"]) == 0, "the agent's saved steps go with the job"
     assert alice.delete(f"/uploads/{upload['id']}").status_code == 200
 
 
