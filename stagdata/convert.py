@@ -63,6 +63,10 @@ def to_hcstvg(bench: str | Path, out: str | Path, version: int = 2) -> Path:
 
 def to_vidstg(bench: str | Path, out: str | Path) -> Path:
     """Write ``OUT/vidstg.json`` (records with embedded VidOR trajectories) and ``OUT/videos/``."""
+    from stagdata.synth import SynthManifest
+
+    manifest = SynthManifest.load(bench)
+    frames_files = {v.name: manifest.path(v.frames_gt) for v in manifest.videos}
     root = Path(out)
     records = []
     traj_cache: dict[str, list] = {}
@@ -71,7 +75,7 @@ def to_vidstg(bench: str | Path, out: str | Path) -> Path:
             continue
         name = s.meta["video_name"]
         if name not in traj_cache:
-            frames = json.loads((Path(s.video).parent.parent / "gt" / f"{name}.frames.json").read_text())
+            frames = json.loads(frames_files[name].read_text())
             traj: list[list[dict]] = [[] for _ in range(s.frame_count)]
             for a in frames["actors"]:
                 for i, b in enumerate(a["boxes"]):
