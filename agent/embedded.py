@@ -110,6 +110,24 @@ def camera_relation(m: Motion, relation: str, frame: tuple[int, int]) -> bool:
     return True
 
 
+def distinct(cands: list[Candidate], min_iou: float = 0.5) -> list[Candidate]:
+    """Candidates that are not the same object twice: of two tracks whose boxes overlap at
+    ``min_iou`` or more in most of the seconds they share, only the better-scored one stays."""
+    from verifier.boxes import box_iou
+
+    kept: list[Candidate] = []
+    for c in sorted(cands, key=lambda c: -c.score):
+        same = False
+        for k in kept:
+            shared = set(c.track.boxes) & set(k.track.boxes)
+            if shared and sum(box_iou(c.track.boxes[s], k.track.boxes[s]) >= min_iou for s in shared) > len(shared) / 2:
+                same = True
+                break
+        if not same:
+            kept.append(c)
+    return kept
+
+
 class EmbeddedPlanner:
     """Rule-and-kinematics planner; see the module docstring."""
 
@@ -194,6 +212,7 @@ class EmbeddedPlanner:
     def _select(self, plan: QueryPlan, cands: list[Candidate], frame_width: int
                 ) -> tuple[list[Candidate], int]:
         """The candidates the query means, best first; and how many matched before counting."""
+        cands = distinct(cands)
         if plan.position and cands:
             x = {c.track.id: float(np.mean([(b[0] + b[2]) / 2 for b in c.track.boxes.values()])) / frame_width
                  for c in cands}
