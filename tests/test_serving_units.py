@@ -4,6 +4,7 @@ the SQLite job store, and the job queue (driven by small runner functions, not t
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from pathlib import Path
@@ -393,4 +394,30 @@ def test_jobs_belong_to_their_client(tmp_path: Path) -> None:
     jobs.delete(mine.id, alice)
     with pytest.raises(errors.NotFound):
         jobs.get(mine.id)
+    jobs.shutdown()
+
+
+def test_sweep_expires_unused_uploads_and_old_jobs_but_keeps_what_a_live_job_needs(tmp_path: Path) -> None:
+    release = threading.Event()
+    limits = Limits(upload_ttl_s=0.01, result_ttl_s=0.01)
+    jobs = JobManager(JobStore(tmp_path / "jobs.sqlite3"), _blocking(release), limits)
+    service = ToolService(ServeSettings(db=tmp_path / "jobs.sqlite3", limits=limits),
+                          MediaLibrary([], tmp_path / "uploads"), jobs)
+    needed, unused, orphan = "a" * 32, "b" * 32, "c" * 32
+    for upload_id in (needed, unused, orphan):
+        (tmp_path / "uploads" / f"{upload_id}.video").write_bytes(b"video")
+    jobs.store.add_upload(needed, "alice", 5)
+    jobs.store.add_upload(unused, "alice", 5)
+    live = jobs.submit("track_objects", {"target": "x", "video": f"upload:{needed}"}, "alice")
+    time.sleep(0.05)
+    old = os.stat(tmp_path / "uploads" / f"{orphan}.video").st_mtime - 10
+    os.utime(tmp_path / "uploads" / f"{orphan}.video", (old, old))
+    assert service.sweep() == (1, 0)
+    assert jobs.store.upload_ids() == {needed}, "the upload a running job needs stays"
+    assert sorted(p.stem for p in (tmp_path / "uploads").glob("*.video")) == [needed], "orphan files go too"
+    release.set()
+    jobs.wait(live.id, timeout=5)
+    time.sleep(0.05)
+    assert service.sweep() == (1, 1)
+    assert jobs.store.upload_ids() == set() and jobs.store.get(live.id) is None
     jobs.shutdown()
