@@ -202,7 +202,7 @@ def write_report(out: str | Path, m: Mapping[str, Any], rows: Sequence[Mapping[s
             lines.append(f"| {name} | {_fmt(r.get('HOTA'))} | {_fmt(r.get('mIoU'))} | {_fmt(r.get('m-HIoU', ''))} |")
     t = m["timing"]
     lines += ["", f"Timing: {t['seconds_per_sample']:.2f} s per sample over {t['videos']} videos"
-              + (f", {t['wall_seconds']} s wall" if "wall_seconds" in t else "") + f"; errors: {t['errors']}.",
+              + (f", {t['wall_seconds']} s wall in this invocation (resumed samples cost none)" if "wall_seconds" in t else "") + f"; errors: {t['errors']}.",
               "", "![tIoU and vIoU histograms](hist.png)", "", "![per kind](by_kind.png)", "",
               f"## Worst {worst} cases", "", "| sample | kind | query | tIoU | vIoU | referents (pred/gt) | error |",
               "|---|---|---|---|---|---|---|"]
