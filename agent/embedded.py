@@ -48,8 +48,9 @@ def _rank_value(rank_by: str, m: Motion, c: Candidate) -> float:
         return float(np.median(m.speed[sel])) if sel.any() else 0.0
     if rank_by == "size":
         return float(np.median(m.size[sel])) if sel.any() else 0.0
-    if rank_by == "start":
-        return float(c.interval[0])
+    if rank_by == "start":  # when the action happens: the first to leave is the one who leaves earliest
+        return float(c.interval[1] if c.holds.reason.endswith(("leaves on the left", "leaves on the right"))
+                     else c.interval[0])
     return float(e - s)
 
 

@@ -378,7 +378,8 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
     other_classes = sorted(others[0][1]) if predicate in RELATIONAL and others else None
     count, rank_by, descending, index = _count(tokens, target, notes)
     colours, size = _attributes(tokens)
-    position = next((value for pattern, value in _POSITIONS if re.search(pattern, lowered)), None)
+    position = (None if predicate in ("enters", "leaves") else  # "leaving on the left" names a side of exit
+                next((value for pattern, value in _POSITIONS if re.search(pattern, lowered)), None))
     span = SPAN_OF[predicate]
     if predicate in ("moving", "fast") and re.search(r"\b(?:then|and then|before|after)\b", lowered):
         span = "track"  # "walks and then stops", "runs then walks": the whole described sequence

@@ -141,9 +141,9 @@ Direction = Literal["left", "right", "toward", "away", "up", "down"]
 DIRECTION_PATTERNS: tuple[tuple[str, Direction], ...] = (
     # "from the left" moves rightwards; "to the left" moves leftwards.
     ((r"\bfrom (?:the )?left\b|\bleft to (?:the )?right\b|\bto(?:wards?)? the right\b|\brightwards?\b|"
-      r"\bto the right side\b|\bheading right\b|\bmoving right\b|\bgoing right\b|\bwalks? right\b"), "right"),
+      r"\bto the right side\b|\b[a-z]+(?:ing|s|ed) (?:to the |towards? the )?right\b"), "right"),
     ((r"\bfrom (?:the )?right\b|\bright to (?:the )?left\b|\bto(?:wards?)? the left\b|\bleftwards?\b|"
-      r"\bto the left side\b|\bheading left\b|\bmoving left\b|\bgoing left\b|\bwalks? left\b"), "left"),
+      r"\bto the left side\b|\b[a-z]+(?:ing|s|ed) (?:to the |towards? the )?left\b"), "left"),
     ((r"\btowards? (?:the )?(?:camera|viewer|us)\b|\bcloser to the camera\b|\bcoming closer\b|"
       r"\bapproaching the camera\b|\bcomes? towards?\b(?! (?:the|a|an|another|each) \w+)"), "toward"),
     ((r"\baway from (?:the )?(?:camera|viewer|us)\b|\binto the distance\b|\brecedes?\b|\breceding\b|"
