@@ -91,6 +91,8 @@ class ServeSettings(BaseModel):
             _strong(token)
             if not name.strip() or len(name) > 100:
                 raise ValueError(f"client names are 1-100 characters, got {name[:120]!r}")
+            if name.strip() == "admin":
+                raise ValueError("the client name 'admin' is the admin token's; give --admin-token instead")
         return {token: name.strip() for token, name in tokens.items()}
 
     @field_validator("admin_token")

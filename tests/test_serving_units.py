@@ -138,6 +138,8 @@ def test_a_token_is_required_off_loopback() -> None:
         ServeSettings(host="0.0.0.0", tokens={"short": "alice"})
     with pytest.raises(ValidationError, match="at least 16 characters"):
         ServeSettings(host="0.0.0.0", admin_token="short")
+    with pytest.raises(ValidationError, match="admin token's"):
+        ServeSettings(tokens={"x" * 32: "admin"})
     with pytest.raises(ValidationError, match="must differ"):
         ServeSettings(tokens={"x" * 32: "alice"}, admin_token="x" * 32)
     assert ServeSettings(host="0.0.0.0", tokens={"x" * 32: "alice"}).requires_token
