@@ -27,7 +27,7 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
-from stagdata.sample import AnnotationError, Sample, find_video, line_of, probe_rate, read_json
+from stagdata.sample import AnnotationError, Sample, VideoFolder, line_of, probe_rate, read_json
 from verifier.groundtruth import FrameTube
 
 CLIP_SECONDS = 20.0
@@ -49,6 +49,7 @@ def load_hcstvg(annotations: str | Path, videos: str | Path | None = None, *, ve
         raise AnnotationError(annotations, 1, "HC-STVG annotations", "(top level)",
                               f"must be an object keyed by video file name, got {type(data).__name__}")
     caption_key = "English" if version == 2 else "caption"
+    folder = VideoFolder(videos) if videos is not None else None
     out = []
     for key, anno in data.items():
         where = f"video {key!r}"
@@ -97,8 +98,8 @@ def load_hcstvg(annotations: str | Path, videos: str | Path | None = None, *, ve
                 raise bad(field, f"must be seconds, got {anno[field]!r}")
         fps = n / CLIP_SECONDS
         video = str(key)
-        if videos is not None:
-            video = find_video(videos, [str(key)], where, annotations)
+        if folder is not None:
+            video = folder.find([str(key)], where, annotations)
             fps = probe_rate(video)[0]
         tube = FrameTube(id=1, label="person", boxes=boxes, windows=[(st - 1, last)])
         out.append(Sample.build(

@@ -125,14 +125,35 @@ class Sample(BaseModel):
                            source=self.dataset, multi_referent=len(self.tubes) != 1)
 
 
-def find_video(videos: str | Path, names: Sequence[str], what: str, path: str | Path) -> str:
-    """The first of ``names`` (relative paths) that exists under ``videos``; AnnotationError if none."""
-    root = Path(videos)
-    for n in names:
-        p = root / n
-        if p.is_file():
-            return str(p)
-    raise AnnotationError(path, None, what, "video", f"no file {names[0]!r} under {root}")
+class VideoFolder:
+    """Finds video files under a folder: at the given relative path, else by file name anywhere below
+    (HC-STVG v2 ships its clips in sub-folders, as TubeDETR's ``preproc_hcstvgv2.py`` walks them).
+
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp()); (root / "part3").mkdir(); _ = (root / "part3" / "a.mp4").write_bytes(b"")
+    >>> pathlib.Path(VideoFolder(root).find(["a.mp4"], "video 'a.mp4'", "x.json")).parent.name
+    'part3'
+    """
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self._by_name: dict[str, Path] | None = None
+
+    def find(self, names: Sequence[str], what: str, path: str | Path) -> str:
+        """The first of ``names`` under the folder; :class:`AnnotationError` naming the video if none."""
+        for n in names:
+            p = self.root / n
+            if p.is_file():
+                return str(p)
+        if self._by_name is None:
+            self._by_name = {}
+            for p in sorted(self.root.rglob("*")):
+                self._by_name.setdefault(p.name, p)
+        for n in names:
+            hit = self._by_name.get(Path(n).name)
+            if hit is not None and hit.is_file():
+                return str(hit)
+        raise AnnotationError(path, None, what, "video", f"no file {names[0]!r} under {self.root}")
 
 
 def probe_rate(video: str) -> tuple[float, int, int, int]:

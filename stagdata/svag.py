@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from stagdata.sample import AnnotationError, Sample, find_video, line_of, probe_rate, read_json
+from stagdata.sample import AnnotationError, Sample, VideoFolder, line_of, probe_rate, read_json
 from verifier.groundtruth import FrameTube
 
 SUBSETS = ("OVIS", "MOT17", "MOT20")
@@ -43,6 +43,7 @@ def load_svag(annotations: str | Path, videos: str | Path | None = None, *, fps:
     if videos is None and (fps is None or size is None):
         raise ValueError("SVAG-Bench files carry no frame rate or size: pass the videos folder (or fps and size)")
     out: list[Sample] = []
+    folder = VideoFolder(videos) if videos is not None else None
     for d, ds in enumerate(data["datasets"]):
         name = ds.get("name") if isinstance(ds, dict) else None
         if name not in SUBSETS:
@@ -91,9 +92,9 @@ def load_svag(annotations: str | Path, videos: str | Path | None = None, *, fps:
                         raise bad("temporal", f"tracks[{t}]: windows must be [start, end] 1-based frames within {n}, got {w!r}")
                     windows.append((w[0] - 1, w[1] - 1))
                 tubes.append(FrameTube(id=tr["track_id"], label="object", boxes=boxes, windows=windows))
-            if videos is not None:
+            if folder is not None:
                 stem = str(q["video_name"])
-                video = find_video(videos, [f"{name}/{stem}.mp4", f"{stem}.mp4", f"{name}/{stem}", stem], where, annotations)
+                video = folder.find([f"{name}/{stem}.mp4", f"{stem}.mp4", f"{name}/{stem}", stem], where, annotations)
                 rate, _, width, height = probe_rate(video)
             else:
                 video, rate, (width, height) = f"{q['video_name']}.mp4", float(fps), size  # type: ignore[arg-type,misc]

@@ -79,6 +79,18 @@ def test_hcstvg_round_trip(bench: Path, synth: list[Sample], tmp_path: Path, ver
         _same_truth(s, singles[(Path(s.video_key).name, s.query)])
 
 
+def test_hcstvg_videos_in_sub_folders(bench: Path, synth: list[Sample], tmp_path: Path) -> None:
+    path = to_hcstvg(bench, tmp_path)
+    part = tmp_path / "videos" / "part0"
+    part.mkdir()
+    for link in sorted((tmp_path / "videos").glob("*.mp4"))[::2]:     # the real v2 ships clips in parts
+        (part / link.name).symlink_to(link.resolve())
+        link.unlink()
+    loaded = load_samples("hcstvg-v2", path, tmp_path / "videos")
+    assert any(Path(s.video).parent == part for s in loaded)
+    assert [s.video_key for s in loaded] == [s.video_key for s in load_samples("hcstvg-v2", to_hcstvg(bench, tmp_path / "b"), tmp_path / "b" / "videos")]
+
+
 def test_vidstg_round_trip_both_sentence_kinds(bench: Path, synth: list[Sample], tmp_path: Path) -> None:
     path = to_vidstg(bench, tmp_path)
     loaded = load_samples("vidstg", path, tmp_path / "videos")
