@@ -60,6 +60,7 @@ def test_tracking_the_small_set_at_1fps(small: SynthManifest) -> None:
         s = score_tracks(load_frame_gt(small.path(v.frames_gt)), tracks, sample_fps=1.0, fps=v.fps,
                          frame_count=v.frame_count)
         results[v.name] = s
+        assert p.stats.detected_per_second <= 1.5, p.stats  # adaptive temporal resolution stays in budget
         assert s.matched >= s.people - 1, f"{v.name}: {s.matched} of {s.people} people have a track"
         # interpolating 1-FPS tracks to all 30 frames per second loses little
         assert s.frame_miou >= s.sample_miou - 0.06, (v.name, s.sample_miou, s.frame_miou)

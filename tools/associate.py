@@ -40,6 +40,9 @@ from scipy.optimize import linear_sum_assignment
 
 INFEASIBLE = 1e6
 
+VELOCITY_BASELINE_S = 0.9
+"""Velocities are measured from the latest observation at least this long before the current one."""
+
 Chain = list[tuple[int, int]]
 """One track: ``(frame position, detection index)`` pairs in time order."""
 
@@ -116,6 +119,7 @@ class _Live:
     kind: str = ""
     first_feat: np.ndarray | None = None
     feats: list[np.ndarray] = field(default_factory=list)
+    past: list[tuple[float, np.ndarray]] = field(default_factory=list)  # (time, centre) of every observation
 
 
 def centre(box: np.ndarray) -> np.ndarray:
@@ -206,9 +210,14 @@ def _ambiguous_pairs(cost: np.ndarray, margin: float) -> bool:
 
 def _update(t: _Live, pos: int, frame: Frame, j: int, momentum: float) -> None:
     box = frame.xyxy[j]
-    dt = frame.time - t.time
-    if dt > 1e-6:
-        t.velocity = (centre(box) - centre(t.box)) / dt
+    if not t.past:
+        t.past.append((t.time, centre(t.box)))
+    # velocity over a baseline of about a second (extra frames half a second apart would double the noise)
+    base_t, base_c = next(((pt, pc) for pt, pc in reversed(t.past) if frame.time - pt >= VELOCITY_BASELINE_S),
+                          t.past[0])
+    if frame.time - base_t > 1e-6:
+        t.velocity = (centre(box) - base_c) / (frame.time - base_t)
+    t.past.append((frame.time, centre(box)))
     t.box, t.time = box, frame.time
     t.chain.append((pos, j))
     if frame.feat is not None:
