@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -32,7 +33,7 @@ import numpy as np
 import supervision as sv
 
 from tools.assets import asset_path
-from tools.runtime import BACKENDS, DETECTOR_SPECS, check_detector_spec
+from tools.runtime import BACKENDS, DETECTOR_SPECS, ModelRegistry, check_detector_spec
 
 PERSON_ALIASES = ("normal", "fall", "person", "people", "pedestrian", "human")
 """Class names that mean "person" in a checkpoint's own vocabulary (the bundled person model uses Normal/Fall)."""
@@ -229,6 +230,7 @@ class DarknetDetector:
                 self.net.setPreferableBackend(cv2.dnn.DNN_BACKEND_CUDA)
                 self.net.setPreferableTarget(cv2.dnn.DNN_TARGET_CUDA)
             self.out_names = self.net.getUnconnectedOutLayersNames()
+        self._lock = threading.Lock()  # one inference at a time: the detector may be shared by request threads
         self.conf, self.nms, self.input_size = conf, nms, input_size
         keep = resolve_classes(classes)
         self.keep_ids = None if keep is None else [i for i, n in enumerate(self.class_names) if n in keep]
@@ -251,11 +253,14 @@ class DarknetDetector:
         if self.backend == "openvino":
             from tools.darknet_onnx import decode_heads
 
-            result = self.model(blob)
-            rows = decode_heads([result[o] for o in self.model.outputs], self.layers, size)
+            with self._lock:
+                result = self.model(blob)
+                heads = [result[o] for o in self.model.outputs]
+            rows = decode_heads(heads, self.layers, size)
             return [self._decode(rows[i], w, h) for i in range(len(images))]
-        self.net.setInput(blob)
-        outs = [o.reshape(len(images), -1, o.shape[-1]) for o in self.net.forward(self.out_names)]
+        with self._lock:
+            self.net.setInput(blob)
+            outs = [o.reshape(len(images), -1, o.shape[-1]) for o in self.net.forward(self.out_names)]
         return [self._decode(np.concatenate([o[i] for o in outs]), w, h) for i in range(len(images))]
 
     def _decode(self, rows: np.ndarray, w: int, h: int) -> sv.Detections:
@@ -400,6 +405,7 @@ class OpenVinoYoloDetector:
         from tools.runtime import compile_openvino
 
         self.model = compile_openvino(Path(onnx_path), threads=threads, precision=precision)
+        self._lock = threading.Lock()  # one inference at a time: the detector may be shared by request threads
         self.class_names = ["person" if n.lower() in PERSON_ALIASES else (canonical_class(n) or n) for n in raw_names]
         self.conf, self.iou, self.input_size, self.batch = conf, iou, input_size, batch
         self.agnostic = len(set(self.class_names)) < len(self.class_names)
@@ -423,7 +429,8 @@ class OpenVinoYoloDetector:
         boxed = [_letterbox(im, self.input_size) for im in images]
         blob = np.stack([b[0] for b in boxed])[..., ::-1].transpose(0, 3, 1, 2)
         blob = np.ascontiguousarray(blob, dtype=np.float32) / 255.0
-        pred = self.model(blob)[0]
+        with self._lock:
+            pred = self.model(blob)[0]
         return [self._decode(pred[i].T, boxed[i][1], boxed[i][2], images[i].shape[:2]) for i in range(len(images))]
 
     def _decode(self, rows: np.ndarray, gain: float, pad: tuple[int, int], shape: tuple[int, ...]) -> sv.Detections:
@@ -577,6 +584,23 @@ def agreement(reference: Sequence[sv.Detections], other: Sequence[sv.Detections]
         "matched": round(len(ious) / n_ref, 4) if n_ref else 1.0,
         "count_ratio": round(n_other / n_ref, 4) if n_ref else float(n_other == 0),
     }
+
+
+def shared_detector(registry: ModelRegistry, spec: str = DEFAULT_DETECTOR, **kwargs: object) -> Detector:
+    """The detector :func:`load_detector` would build, kept loaded in ``registry`` across requests.
+
+    A server or demo creates one :class:`~tools.runtime.ModelRegistry` at start-up and passes it
+    here on every request, so only the first request pays for loading; no hidden global cache.
+
+    >>> from tools.runtime import ModelRegistry
+    >>> reg = ModelRegistry(capacity=4)
+    >>> shared_detector(reg, "coco", classes=["car"]) is shared_detector(reg, "coco", classes=["car"])
+    True
+    """
+    classes = kwargs.get("classes")
+    key = (spec, tuple(sorted(resolve_classes(classes) or ())) if classes is not None else None,
+           *sorted((k, repr(v)) for k, v in kwargs.items() if k != "classes"))
+    return registry.get(key, lambda: load_detector(spec, **kwargs))  # type: ignore[arg-type]
 
 
 def prepare_models() -> list[Path]:
