@@ -39,6 +39,7 @@ def test_dataset_loads_with_frames_at_one_fps(built) -> None:
     assert sum(c["type"] == "image" for c in content) == video_seconds
     assert samples[0].query in content[-1]["text"] and "bbox_2d" in content[-1]["text"]
     assert row["completion"][0]["content"][0]["text"] == row["answer"]
+    assert row["reward_model"]["ground_truth"] == row["ground_truth"]       # verl's columns
     assert (root / "ds" / "data.parquet").is_file()
 
 

@@ -5,7 +5,8 @@ paper's tracking prompt (appendix A.1) as chat messages with one image per secon
 frames (``images``: JPEG files, or their bytes with ``embed=True``; longest side ``longest_side``);
 the ground truth in the verifier's target form (``ground_truth``, the ``stag eval stvg`` JSON) and
 as the GLM-V answer JSON (``answer``, 0-1000 boxes); the same answer as an assistant turn
-(``completion``) for SFT; and metadata. Saved with ``save_to_disk`` (``DIR/hf``) and as parquet
+(``completion``) for SFT; metadata; and verl's columns (``data_source``,
+``reward_model.ground_truth``, ``extra_info``). Saved with ``save_to_disk`` (``DIR/hf``) and as parquet
 (``DIR/data.parquet``); ``datasets.load_from_disk(DIR/hf)`` gives what TRL's ``SFTTrainer`` /
 ``GRPOTrainer`` take (``prompt``, ``completion``, ``images``, ``ground_truth``).
 
@@ -117,13 +118,16 @@ def make_row(sample: Sample, frames: list[str]) -> dict[str, Any]:
     if last >= len(frames):
         raise ValueError("ground truth beyond the video's last second")
     answer = glmv_answer(sample)
+    gt = ground_truth_json(sample)
     return {
         "id": f"{sample.dataset}:{sample.sample_id}",
         "prompt": prompt_messages(sample.query, len(frames)),
         "completion": [{"role": "assistant", "content": [{"type": "text", "text": answer}]}],
         "images": frames,
         "answer": answer,
-        "ground_truth": ground_truth_json(sample),
+        "ground_truth": gt,
+        "data_source": f"stag-{sample.dataset}", "reward_model": {"style": "rule", "ground_truth": gt},
+        "extra_info": {"id": f"{sample.dataset}:{sample.sample_id}"},
         "source": sample.dataset, "sample_id": sample.sample_id, "query": sample.query, "kind": sample.kind,
         "video": sample.video, "fps": sample.fps, "seconds": len(frames),
         "width": sample.width, "height": sample.height,
@@ -189,7 +193,8 @@ def features(embed: bool):  # -> datasets.Features
         "images": List(Image()), "answer": Value("string"), "ground_truth": Value("string"),
         "source": Value("string"), "sample_id": Value("string"), "query": Value("string"), "kind": Value("string"),
         "video": Value("string"), "fps": Value("float64"), "seconds": Value("int64"),
-        "width": Value("int64"), "height": Value("int64"),
+        "width": Value("int64"), "height": Value("int64"), "data_source": Value("string"),
+        "reward_model": {"style": Value("string"), "ground_truth": Value("string")}, "extra_info": {"id": Value("string")},
     })
 
 
