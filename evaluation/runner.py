@@ -121,13 +121,16 @@ def share(groups: Sequence[list[Sample]], workers: int) -> list[list[Sample]]:
     return [q for q in queues if q]
 
 
-def _worker(config: dict, cache_root: str, samples: list[dict], outbox: mp.Queue) -> None:
-    """A local worker process: one Grounder over its samples, each result sent as it finishes."""
+def _worker(config: dict, cache_root: str, samples: list[dict], outbox: mp.Queue, parent: int) -> None:
+    """A local worker process: one Grounder over its samples, each result sent as it finishes; it
+    stops when the driver is gone (killed), so a rerun never shares a video with an orphan."""
     from tools.offline import apply_offline_env
 
     apply_offline_env()
     g = Grounder(config, cache_root)
     for s in samples:
+        if os.getppid() != parent:
+            return
         outbox.put(g.run(s))
 
 
@@ -142,7 +145,7 @@ def run_local(queues: list[list[Sample]], config: GroundConfig, cache_root: str,
         return
     ctx = mp.get_context("spawn")
     outbox = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(cfg, cache_root, [s.model_dump(mode="json") for s in q], outbox),
+    procs = [ctx.Process(target=_worker, args=(cfg, cache_root, [s.model_dump(mode="json") for s in q], outbox, os.getpid()),
                          daemon=True) for q in queues]
     for p in procs:
         p.start()
