@@ -187,7 +187,7 @@ def test_videos_are_dealt_whole() -> None:
         sum(any(s.video.endswith("b.mp4") for s in q) for q in queues) == 1
 
 
-@pytest.mark.parametrize("name", ["protocol", "outputs", "runner", "cli"])
+@pytest.mark.parametrize("name", ["protocol", "outputs", "runner", "cli", "secondlevel"])
 def test_doctests(name: str) -> None:
     result = doctest.testmod(importlib.import_module(f"evaluation.{name}"))
     assert result.failed == 0 and result.attempted > 0
