@@ -259,6 +259,16 @@ def _glmv_fast(region: str, scale: tuple[float, float] | None) -> list[Predicted
             for label, boxes in by_label.items()]
 
 
+# Why hand-written and not the json_repair library (issue 16, item 12), measured with
+# bench/verifier_json_repair.py (json-repair 0.64.4 in place of _find_answer/_repair, the rest
+# of this module unchanged). Correctness: the verifier's parse, fuzz and hardening tests give 84
+# passed and 7 failed with it (100,000-deep braces, 10,000 repeated tags, leading prose, a
+# dropped-box count, the worst case under the length cap, both hypothesis fuzzes) against 91
+# passed as shipped. Speed: it is 2-21x slower (0.49 vs 4.1 ms on a truncated 60-second answer,
+# 1.0 vs 12 ms on Python quoting, 18 vs 369 ms on a worst case under the length cap), being pure
+# Python, character by character. The repair is only these two functions (the rest of the module
+# reads the answer shapes, which json_repair does not), and the base install stays numpy / scipy /
+# pydantic.
 def _find_answer(region: str) -> tuple[list[tuple[int, str, Any]], _Issues, bool] | None:
     """Entries of the JSON value holding the most of them (ties: the later one), its issues, and
     whether it was repaired or followed by other text.
