@@ -55,12 +55,29 @@ def answer(tracks: Tracks, query: str, width: int) -> list[tuple[tuple[int, int]
     q, out = query.lower(), []
     has = lambda *words: any(re.search(rf"\b{w}", q) for w in words)
     side = "left" if has("left") else "right" if has("right") else None
+    mot = {i: {int(k): ((t[k][0] + t[k][2]) / 2, t[k][3] - t[k][1], v) for k, v in zip(*_motion(t)[:2])}
+           for i, t in tracks.items()}
+
+    def pair(tid: int, test) -> np.ndarray:  # seconds in which another track is in relation test(gap in heights, v, v_other)
+        me = mot[tid]
+        return np.array([abs(me[k][2]) > 0.1 and any(test((o[k][0] - me[k][0]) / max(me[k][1], 1.0) * np.sign(me[k][2]),
+                                                           me[k][2], o[k][2]) for j, o in mot.items() if j != tid and k in o)
+                         for k in sorted(me)], bool)
+
     for tid, t in tracks.items():
         secs, vx, grow = _motion(t)
         first, last = t[secs[0]], t[secs[-1]]
         at = lambda b, s: b[0] < 0.15 * width if s == "left" else b[2] > 0.85 * width  # 1 FPS: near the edge
         mask = np.ones(len(secs), bool)  # seconds the rule holds
-        if has("run", "jog", "sprint", "dash", "hurr"):
+        if has("followed", "ahead of", "heels", "tailed", "behind them"):
+            mask = pair(tid, lambda d, v, w: -2.5 <= d <= -0.5 and v * w > 0)
+        elif has("follow", "behind", "trail", "tail"):
+            mask = pair(tid, lambda d, v, w: 0.5 <= d <= 2.5 and v * w > 0)
+        elif has("walks up", "walk up", "comes up", "goes over", "walk over", "approach", "meet", "each other"):
+            mask = pair(tid, lambda d, v, w: 0 < d <= 3 and abs(w) < 0.1)
+        elif has("together", "side by side", "next to", "group"):
+            mask = pair(tid, lambda d, v, w: abs(d) <= 0.6 and v * w > 0)
+        elif has("run", "jog", "sprint", "dash", "hurr"):
             mask = np.abs(vx) > 0.9
         elif has("stand", "still", "not moving", "motionless", "stays", "staying"):
             mask = np.abs(vx) < 0.1
@@ -82,8 +99,8 @@ def answer(tracks: Tracks, query: str, width: int) -> list[tuple[tuple[int, int]
             mask[:] = at(first, src) and at(last, "left" if src == "right" else "right")
         elif side:
             mask = vx > 0.1 if side == "right" else vx < -0.1
-        elif not has("follow", "behind", "trail", "tail", "first", "last", "meet", "together", "side by side"):
-            mask = np.abs(vx) > 0.1  # "walking", "passes", "walks up to": the moving people
+        elif not has("first", "earliest", "last", "final", "whoever"):
+            mask = np.abs(vx) > 0.1  # "walking", "passes": the moving people
         if mask.sum() >= 1:
             on = secs[mask]
             out.append(((int(on[0]), int(on[-1])), {int(k): t[k] for k in secs if on[0] <= k <= on[-1]}))

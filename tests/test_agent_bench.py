@@ -67,10 +67,13 @@ def test_script_rules_pick_by_keywords() -> None:
     walker = {k: (50.0 * k, 0.0, 50.0 * k + 40, h) for k in range(8)}  # 0.5 body heights / s to the right
     stander = {k: (300.0, 0.0, 340.0, h) for k in range(8)}
     runner = {k: (600.0 - 120.0 * k, 0.0, 640.0 - 120.0 * k, h) for k in range(5)}  # enters on the right
-    tracks = {1: walker, 2: stander, 3: runner}
+    follower = {k: (50.0 * k - 100.0, 0.0, 50.0 * k - 60, h) for k in range(2, 8)}  # one body height behind 1
+    tracks = {1: walker, 2: stander, 3: runner, 4: follower}
     ids = lambda q: sorted(next(t for t, v in tracks.items() if v[min(b)] == b[min(b)]) for _, b in
                            script_baseline.answer(tracks, q, 640))
-    assert ids("the man walking to the right") == [1]
+    assert ids("the men walking to the right") == [1, 4]
+    assert ids("somebody trailing behind another pedestrian") == [4]
+    assert ids("the man being followed") == [1]
     assert ids("somebody who stays put") == [2]
     assert ids("a guy jogging") == [3]
     assert ids("the man who comes in from the right") == [3]
