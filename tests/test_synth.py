@@ -450,6 +450,8 @@ def test_cli_renders_a_clip_and_rejects_bad_arguments(tmp_path: Path, capsys: py
     out = capsys.readouterr().out
     assert "overtakes" in out and (tmp_path / "clip" / "videos" / "clip.mp4").is_file()
     assert (tmp_path / "clip" / "clip.json").is_file()
+    assert synth_main(["--out", str(tmp_path / "h"), "--split", "heldout", "--videos", "1", "--duration", "5"]) == 0
+    assert "split heldout" in capsys.readouterr().out and SynthManifest.load(tmp_path / "h").split == "heldout"
     (tmp_path / "file").write_text("x")
     assert synth_main(["--out", str(tmp_path / "file")]) == 2
     assert "not a folder" in capsys.readouterr().err
@@ -459,11 +461,15 @@ def test_cli_renders_a_clip_and_rejects_bad_arguments(tmp_path: Path, capsys: py
         synth_main(["--out", str(tmp_path / "c3"), "--videos", "0"])
     with pytest.raises(SystemExit):
         synth_main(["--out", str(tmp_path / "c4"), "--preset", "huge"])
+    with pytest.raises(SystemExit):
+        synth_main(["--out", str(tmp_path / "c5"), "--split", "test"])
 
 
 def test_api_rejects_unknown_preset_and_act(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown preset"):
         generate("huge", tmp_path)
+    with pytest.raises(ValueError, match="unknown split"):
+        generate("small", tmp_path, split="test")
     with pytest.raises(ValueError, match="unknown act"):
         generate(SynthConfig(name="x", videos=1, duration=3, programs=[[ActCue(act="dance", at=0)]]), tmp_path)
 
