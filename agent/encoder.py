@@ -66,7 +66,7 @@ class Encoder:
             if vectors.ndim != 2 or len(texts) != len(vectors):
                 raise ValueError(f"texts {texts.shape} and vectors {vectors.shape} do not match")
             return dict(zip(texts.tolist(), vectors.astype(np.float32)))
-        except Exception as exc:  # any unreadable cache is rebuilt, never trusted
+        except Exception as exc:  # noqa: BLE001 - any unreadable cache is rebuilt, never trusted
             print(f"stag: encoder cache {self.cache_file} is corrupt ({type(exc).__name__}: {exc}); rebuilding it",
                   file=sys.stderr)
             self.cache_file.unlink(missing_ok=True)

@@ -40,7 +40,7 @@ def make_clip(dst: Path, seconds: float) -> Path:
 def timed(cmd: list[str]) -> float:
     """Wall seconds of one fresh process; raises if it fails."""
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")

@@ -50,7 +50,7 @@ def prepare(folder: Path) -> None:
         cv2.imwrite(str(folder / f"f{s.index:02d}.jpg"), s.image, [cv2.IMWRITE_JPEG_QUALITY, 90])
 
 
-def darknet_module(cfg: Path, weights: Path):  # noqa: ANN201
+def darknet_module(cfg: Path, weights: Path):
     """YOLOv3-tiny as a PyTorch module (batch norm folded), returning the yolo layers' raw maps."""
     import torch
     from torch import nn
@@ -81,7 +81,7 @@ def darknet_module(cfg: Path, weights: Path):  # noqa: ANN201
                 else:
                     self.layers.append(nn.Identity())
 
-        def forward(self, x):  # noqa: ANN001, ANN201
+        def forward(self, x):
             outs, heads = [], []
             for i, (sec, layer) in enumerate(zip(sections, self.layers)):
                 if sec["type"] == "route":
@@ -127,10 +127,10 @@ def run(folder: Path, repeats: int, device: str = "cuda", limit: int | None = No
     print("|---|---|---|---|---|---|---|")
     boxes: dict[tuple[str, str], list[np.ndarray]] = {}
 
-    def person_pre(batch):  # noqa: ANN001, ANN202
+    def person_pre(batch):
         return np.stack([_letterbox(im) for im in batch])[..., ::-1].transpose(0, 3, 1, 2)
 
-    def person_post(pred):  # noqa: ANN001, ANN202
+    def person_post(pred):
         out = []
         for p in pred.float().transpose(1, 2):
             conf, _ = p[:, 4:].max(1)
@@ -140,10 +140,10 @@ def run(folder: Path, repeats: int, device: str = "cuda", limit: int | None = No
             out.append(xyxy[keep].cpu().numpy())
         return out
 
-    def tiny_pre(batch):  # noqa: ANN001, ANN202
+    def tiny_pre(batch):
         return np.stack([cv2.resize(im, (416, 224)) for im in batch])[..., ::-1].transpose(0, 3, 1, 2)
 
-    def tiny_post(heads):  # noqa: ANN001, ANN202
+    def tiny_post(heads):
         rows = decode_heads([h.float().cpu().numpy() for h in heads], layers, (416, 224))
         out = []
         for r in rows:

@@ -102,12 +102,12 @@ def runtimes(batch: int = 4) -> None:
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = default_threads()
             sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-            cells.append(_ms(lambda: sess.run(None, {"images": x}), batch))
+            cells.append(_ms(lambda s=sess, x=x: s.run(None, {"images": x}), batch))
         except ImportError:
             cells.append("not installed")
         for precision in ("f32", "bf16"):
             model = compile_openvino(path, precision=precision)
-            cells.append(_ms(lambda m=model: m(x), batch))
+            cells.append(_ms(lambda m=model, x=x: m(x), batch))
         print(f"| {name} | {shape[3]}x{shape[2]} | " + " | ".join(cells) + " |")
 
 

@@ -159,7 +159,7 @@ def test_truncated_file(tmp_path: Path) -> None:
 
 
 def test_keyframe_seeking_gives_the_same_frames_as_sequential_decoding(film: Path, monkeypatch) -> None:
-    import tools.video as video
+    from tools import video
 
     sequential = list(iter_samples(film, sample_fps=1 / 9, prefetch=0))
     monkeypatch.setattr(video, "SEEK_MIN_SECONDS", 0.0)  # treat the 60-s film as long: jump keyframe to sample

@@ -33,7 +33,7 @@ import numpy as np
 import supervision as sv
 
 from tools.assets import asset_path
-from tools.runtime import BACKENDS, DETECTOR_SPECS, ModelRegistry, check_detector_spec
+from tools.runtime import BACKENDS, ModelRegistry, check_detector_spec
 
 PERSON_ALIASES = ("normal", "fall", "person", "people", "pedestrian", "human")
 """Class names that mean "person" in a checkpoint's own vocabulary (the bundled person model uses Normal/Fall)."""

@@ -160,7 +160,7 @@ def exported_onnx(
     return dst
 
 
-def compile_openvino(onnx_path: Path, *, threads: int | None = None, precision: str | None = None):  # noqa: ANN201
+def compile_openvino(onnx_path: Path, *, threads: int | None = None, precision: str | None = None):
     """An OpenVINO ``CompiledModel`` for the CPU (compiled blobs cached under :func:`cache_root`).
 
     ``precision`` is OpenVINO's inference precision hint (``"f32"``, ``"bf16"``); None keeps the

@@ -238,7 +238,7 @@ def _prefetched(source: Iterator[Sample], depth: int) -> Iterator[Sample]:
                 if not put(("item", sample)):
                     return
             put(("end", None))
-        except BaseException as exc:  # handed to the consumer
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
             put(("error", exc))
         finally:
             source.close()
