@@ -34,6 +34,7 @@ import supervision as sv
 
 from tools.assets import asset_path
 from tools.runtime import BACKENDS, ModelRegistry, check_detector_spec
+from tools.runtime import DETECTOR_SPECS as DETECTOR_SPECS  # re-exported: callers import it from here
 
 PERSON_ALIASES = ("normal", "fall", "person", "people", "pedestrian", "human")
 """Class names that mean "person" in a checkpoint's own vocabulary (the bundled person model uses Normal/Fall)."""
