@@ -9,10 +9,10 @@ import pytest
 
 pytest.importorskip("datasets")
 
-from stagdata.synth import generate  # noqa: E402
-from stagdata.synthset import load_synth  # noqa: E402
-from training.build import build  # noqa: E402
-from verifier.rewards import RewardConfig, stvg_reward  # noqa: E402
+from stagdata.synth import generate
+from stagdata.synthset import load_synth
+from training.build import build
+from verifier.rewards import RewardConfig, stvg_reward
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_dataset_loads_with_frames_at_one_fps(built) -> None:
 
 
 def test_ground_truth_round_trips_through_the_verifier(built) -> None:
-    root, samples, _ = built
+    root, _, _ = built
     rows = [json.loads(line) for line in (root / "ds" / "rows.jsonl").read_text().splitlines()]
     for row in rows:
         gt = json.loads(row["ground_truth"])

@@ -48,6 +48,18 @@ def test_dry_run_prints_reward_weights(capsys: pytest.CaptureFixture[str]) -> No
         train(r, "sft", dry_run=True)
 
 
+def test_tiny_cpu_recipe_matches_the_smoke_run() -> None:
+    from training.smoke import SmokeConfig
+
+    r = load_recipe(RECIPES / "tiny-cpu.yaml")
+    smoke = SmokeConfig()
+    assert r.grpo is not None and r.grpo.use_vllm is False
+    assert (r.grpo.learning_rate, r.grpo.temperature, r.grpo.max_steps, r.grpo.num_generations) == \
+        (smoke.grpo_lr, smoke.temperature, smoke.grpo_steps, smoke.num_generations)
+    assert r.grpo.batch_size == smoke.grpo_prompts * smoke.num_generations
+    assert r.grpo.max_completion_length == 12 * smoke.task.seconds + 8
+
+
 def test_bad_recipe_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("model: m\ngrpo: {dataset: d, epsilonn: 0.3}\n")

@@ -10,10 +10,10 @@ import pytest
 
 pytest.importorskip("trl")
 
-from training.rewards import RewardWeights  # noqa: E402
-from training.smoke import SmokeConfig, run  # noqa: E402
-from training.textgrid import TextTaskConfig  # noqa: E402
-from verifier.rewards import RewardConfig, stvg_reward  # noqa: E402
+from training.rewards import RewardWeights
+from training.smoke import SmokeConfig, run
+from training.textgrid import TextTaskConfig
+from verifier.rewards import RewardConfig, stvg_reward
 
 
 def _check_outputs(out: Path, steps: int) -> list[dict]:

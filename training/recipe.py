@@ -106,7 +106,7 @@ def load_recipe(path: str | Path) -> Recipe:
     except yaml.YAMLError as exc:
         raise ValueError(f"{p}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
-        raise ValueError(f"{p}: a recipe is a mapping (model, rewards, sft, grpo)")
+        raise ValueError(f"{p}: a recipe is a mapping (model, rewards, sft, grpo)")  # noqa: TRY004 - bad input
     return Recipe.model_validate(data)
 
 

@@ -70,7 +70,7 @@ def vocabulary(cfg: TextTaskConfig) -> list[str]:
 def _norm(box: list[float], width: int, height: int, step: int) -> list[int]:
     sx, sy = 1000.0 / width, 1000.0 / height
     vals = [box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy]
-    return [min(1000, max(0, int(round(v / step)) * step)) for v in vals]
+    return [min(1000, max(0, round(v / step) * step)) for v in vals]
 
 
 def _answer(per_second: dict[int, list[int]]) -> str:
@@ -93,7 +93,7 @@ def examples_from_frames(frames_gt: dict, cfg: TextTaskConfig, rng: random.Rando
         if per:
             tracks[int(actor["id"])] = per
     out: list[TextExample] = []
-    for start in range(0, len(frames) - cfg.seconds + 1):
+    for start in range(len(frames) - cfg.seconds + 1):
         window = range(start, start + cfg.seconds)
         present = [a for a, per in sorted(tracks.items()) if any(s in per for s in window)]
         if not present or len(present) > cfg.max_objects:
