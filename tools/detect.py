@@ -33,8 +33,7 @@ import numpy as np
 import supervision as sv
 
 from tools.assets import asset_path
-from tools.runtime import BACKENDS, ModelRegistry, check_detector_spec
-from tools.runtime import DETECTOR_SPECS as DETECTOR_SPECS  # re-exported: callers import it from here
+from tools.runtime import BACKENDS, DETECTOR_SPECS, ModelRegistry, check_detector_spec
 
 PERSON_ALIASES = ("normal", "fall", "person", "people", "pedestrian", "human")
 """Class names that mean "person" in a checkpoint's own vocabulary (the bundled person model uses Normal/Fall)."""
@@ -535,6 +534,8 @@ def load_detector(
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}: use one of {BACKENDS}")
+    if spec not in DETECTOR_SPECS:
+        check_detector_spec(spec)  # a checkpoint path: it must exist (checked before anything loads)
     keep = resolve_classes(classes)
     dk_backend = "openvino" if backend == "openvino" or (backend == "auto" and device.startswith("cpu")) else "opencv"
     if spec == "coco":
@@ -554,7 +555,6 @@ def load_detector(
         others = DarknetDetector(conf=conf, classes=classes, device=device, input_size=input_size or 416,
                                  backend=dk_backend, threads=threads)
         return CombinedDetector(person, others) if person is not None else others
-    check_detector_spec(spec)
     return UltralyticsDetector(spec, conf=conf, classes=classes, device=device, input_size=input_size or 640)
 
 
