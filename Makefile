@@ -40,6 +40,7 @@ clean:
 rl-smoke: setup
 	OMP_NUM_THREADS=1 $(PY) -m training.smoke --out outputs/rl-smoke
 
-# Paper 002's reward ablation at toy scale: tIoU+mvIoU against mvIoU only, same seed and SFT model.
+# Paper 002's reward ablation at toy scale: tIoU+mvIoU against mvIoU only, same seed and SFT model
+# (rl-smoke's SFT model when it is there, else trained once and kept for both runs).
 rl-ablation: setup
-	OMP_NUM_THREADS=1 $(PY) -m training.smoke --out outputs/rl-ablation --ablation
+	OMP_NUM_THREADS=1 $(PY) -m training.smoke --out outputs/rl-ablation --ablation --sft-model outputs/rl-smoke/sft-model

@@ -11,7 +11,7 @@ weights, re-scorable with :func:`verifier.rewards.stvg_reward`), ``reward.png`` 
 GRPO prompts (``grpo-data``).
 
     python -m training.smoke --out outputs/rl-smoke
-    python -m training.smoke --out outputs/rl-ablation --ablation
+    python -m training.smoke --out outputs/rl-ablation --ablation --sft-model outputs/rl-smoke/sft-model
 """
 
 from __future__ import annotations
@@ -193,19 +193,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sft-steps", type=int)
     p.add_argument("--grpo-steps", type=int)
     p.add_argument("--ablation", action="store_true", help="run tIoU+mvIoU and mvIoU-only from one SFT model")
+    p.add_argument("--sft-model", help="start GRPO from this SFT model if it exists (else train and save it there)")
     a = p.parse_args(argv)
     over = {k: v for k, v in {"seed": a.seed, "sft_steps": a.sft_steps, "grpo_steps": a.grpo_steps}.items()
             if v is not None}
     cfg = SmokeConfig(**over)
     out = Path(a.out)
     if not a.ablation:
-        s = run(out, cfg)
+        s = run(out, cfg, sft_model_dir=a.sft_model)
         print(json.dumps(s, indent=1))
         ok = s["rise"] >= 0.1 and s["format_rate_end"] >= 0.9
         print(f"reward first 5 {s['reward_first']:.3f} -> last 5 {s['reward_last']:.3f} (rise {s['rise']:+.3f}); "
               f"format rate at end {s['format_rate_end']:.2f}: {'PASS' if ok else 'FAIL'}")
         return 0 if ok else 1
-    sft_dir = out / "sft-model"
+    sft_dir = Path(a.sft_model) if a.sft_model else out / "sft-model"
     runs = {"tIoU+mvIoU": RewardWeights(tIoU=1, mvIoU=1), "mvIoU only": RewardWeights(tIoU=0, mvIoU=1)}
     curves, table = {}, []
     for name, w in runs.items():
@@ -221,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = curves[name]
         m = [sum(r[key] for r in part) / len(part) for key in ("mvIoU_mean", "tIoU_mean") for part in (rows[:5], rows[-5:])]
         print(f"| {name} | {m[0]:.3f} | {m[1]:.3f} | {m[2]:.3f} | {m[3]:.3f} |")
-    print(f"command: python -m training.smoke --out {out} --ablation")
+    print(f"command: python -m training.smoke --out {out} --ablation --sft-model {sft_dir}")
     return 0
 
 
