@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     inner.detect([np.zeros((360, 640, 3), np.uint8)] * 2)  # warm up (first calls build kernels) before timing
     detector = CachedDetector(inner)
     if args.cache and Path(args.cache).is_file():
-        detector.cache = pickle.loads(Path(args.cache).read_bytes())
+        detector.load(pickle.loads(Path(args.cache).read_bytes()))
     rows = []
     for rate in rates:
         print(f"tracking {len(videos)} videos at {rate:g} fps ...", file=sys.stderr)
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = sum(v.duration for v in videos)
     print(f"# {command}")
     if args.cache:
-        Path(args.cache).write_bytes(pickle.dumps(detector.cache))
+        Path(args.cache).write_bytes(pickle.dumps(detector.state()))
     print(f"# {len(videos)} synthetic videos, {seconds:g} s of {native:g}-fps video, detector {args.detector}, "
           f"tracker {args.tracker}" + (" (wall times include cached detections: compare frames)" if args.cache else ""))
     print(f"{'rate':>8} {'frames':>7} {'det/s':>6} {'wall s':>8} {'cost/native':>12} {'HOTA':>6} {'DetA':>6} {'AssA':>6} "

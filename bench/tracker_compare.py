@@ -44,6 +44,21 @@ class CachedDetector:
     def __init__(self, inner) -> None:
         self.inner, self.class_names, self.cache = inner, inner.class_names, {}
         self.calls = 0
+        if getattr(inner, "person", None) is not None and getattr(inner, "others", None) is not None:
+            # a combined detector: perceive runs its parts (for person hints), so cache those
+            self.person, self.others = CachedDetector(inner.person), CachedDetector(inner.others)
+
+    def state(self) -> dict:
+        """Every cache (this one's and its parts'), to pickle."""
+        parts = {k: getattr(self, k).cache for k in ("person", "others") if hasattr(self, k)}
+        return {"all": self.cache, **parts}
+
+    def load(self, state: dict) -> None:
+        """Restore :meth:`state`."""
+        self.cache = state.get("all", {})
+        for k in ("person", "others"):
+            if hasattr(self, k):
+                getattr(self, k).cache = state.get(k, {})
 
     def detect(self, images):
         keys = [hashlib.blake2b(np.ascontiguousarray(i).tobytes(), digest_size=16).digest() for i in images]
@@ -132,11 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     videos = manifest.videos[: args.videos] if args.videos else manifest.videos
     detector = CachedDetector(load_detector(args.detector, conf=0.1, classes=["person"]))
     if args.cache and Path(args.cache).is_file():
-        detector.cache = pickle.loads(Path(args.cache).read_bytes())
+        detector.load(pickle.loads(Path(args.cache).read_bytes()))
     rows = evaluate(manifest, videos, detector, TRACKERS)
     film = film_reference(detector) if args.film else {}
     if args.cache:
-        Path(args.cache).write_bytes(pickle.dumps(detector.cache))
+        Path(args.cache).write_bytes(pickle.dumps(detector.state()))
     print(f"# {command}")
     print(f"# {len(videos)} synthetic videos, {sum(v.duration for v in videos):g} s, detector {args.detector}, 1 FPS")
     print(f"{'tracker':<20} {'HOTA':>6} {'AssA':>6} {'DetA':>6} {'vIoU':>6} {'IDsw':>5} {'tracks/person':>14} "

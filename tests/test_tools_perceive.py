@@ -136,6 +136,25 @@ def test_smoothing_real_tracks_lowers_jitter_keeps_ends(seen: Perception) -> Non
     assert np.mean(after) < 0.5 * np.mean(before)
 
 
+def test_two_men_in_one_box_get_a_box_each(film: Path) -> None:
+    """Second 46: the person checkpoint puts two men walking one behind the other into one box.
+
+    YOLOv3-tiny boxes them apart (its person boxes are the hints that split it).
+    """
+    second, wrong = 46, (388, 128, 447, 267)
+
+    def person_boxes(fix: bool) -> list:
+        p = perceive(film, start=second - 1, end=second + 1, fix_boxes=fix, densify=0,
+                     tracker=AssociationConfig(min_observations=1))
+        return [t.boxes[second] for t in p.tracks if t.label == "person" and second in t.boxes]
+
+    assert any(box_iou(b, wrong) >= 0.8 for b in person_boxes(fix=False))  # the old error
+    fixed = person_boxes(fix=True)
+    assert not any(box_iou(b, wrong) >= 0.8 for b in fixed)
+    halves = [b for b in fixed if b[0] >= wrong[0] - 1 and b[2] <= wrong[2] + 1 and box_iou(b, wrong) >= 0.4]
+    assert len(halves) == 2 and abs(halves[0][0] - halves[1][0]) > 10  # one box per man, side by side
+
+
 def test_no_person_track_on_a_carriage_horse(film: Path) -> None:
     """Second 26: the person checkpoint boxes a carriage's horse as a person (0.49; YOLOv3-tiny says horse).
 

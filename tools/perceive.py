@@ -220,10 +220,10 @@ def perceive(
 
     def run(samples: list[Sample], extra: bool) -> None:
         t1 = time.perf_counter()
-        dets = detector.detect([s.image for s in samples])
+        dets, hints = _detect(detector, [s.image for s in samples])
         t2 = time.perf_counter()
-        obs.extend(_Observed(s, fix_person_boxes(_filter(d, keep)) if fix_boxes else _filter(d, keep), extra,
-                             keep_image) for s, d in zip(samples, dets))
+        obs.extend(_Observed(s, fix_person_boxes(_filter(d, keep), hints=h) if fix_boxes else _filter(d, keep), extra,
+                             keep_image) for s, d, h in zip(samples, dets, hints))
         timings["detect"] += t2 - t1
         timings["describe"] += time.perf_counter() - t2
         if not extra:
@@ -266,6 +266,31 @@ def perceive(
         tracks=tracks, detection_counts=[len(o.det) for o in base], detections=[o.det for o in base],
         detector=name, stats=stats, timings=timings,
     )
+
+
+def _detect(detector: Detector, images: list[np.ndarray]) -> tuple[list[sv.Detections], list[np.ndarray | None]]:
+    """Detections per image, and the second opinion on people where the detector has one.
+
+    A combined detector (people from the person checkpoint, the rest from YOLOv3-tiny) is run part
+    by part so that YOLOv3-tiny's own person boxes (>= 0.3) come back as hints for splitting boxes
+    that span two people (:func:`~tools.person_boxes.fix_person_boxes`); the detections are the same
+    as its ``detect``.
+    """
+    person, others = getattr(detector, "person", None), getattr(detector, "others", None)
+    if person is None or others is None or "person" not in getattr(detector, "class_names", []):
+        return detector.detect(images), [None] * len(images)
+    pid = detector.class_names.index("person")
+    dets, hints = [], []
+    for people, rest in zip(person.detect(images), others.detect(images)):
+        is_person = rest.data["class_name"] == "person"
+        hints.append(rest.xyxy[is_person & (rest.confidence >= 0.3)])
+        people = people[people.data["class_name"] == "person"]
+        people.class_id = np.full(len(people), pid)
+        merged = sv.Detections.merge([people, rest[~is_person]])
+        if "class_name" not in merged.data:  # merging nothing gives bare empty Detections
+            merged.data["class_name"] = np.array([], dtype=object)
+        dets.append(merged)
+    return dets, hints
 
 
 def _decode_and_run(samples, batch: int, timings: dict[str, float], run, extra: bool) -> None:

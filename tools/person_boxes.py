@@ -8,7 +8,10 @@ Two rules applied to each frame's detections before association (:mod:`tools.per
   is dropped from the people;
 - **one person per box**: a person box holding two or more other person boxes side by side (each
   mostly inside it, centres apart by a good part of its width) spans a group: it is dropped, the
-  narrower boxes stay.
+  narrower boxes stay. With ``hints`` (the other detector's person boxes, e.g. YOLOv3-tiny's beside
+  the person checkpoint), a person box whose hints form two or more side-by-side groups (hints
+  overlapping horizontally by under 30 % are different people) is split into one full-height box per
+  group (on the film, second 46: two men one behind the other in one box).
 
 >>> import numpy as np, supervision as sv
 >>> det = sv.Detections(xyxy=np.array([[228, 100, 502, 272], [270, 98, 483, 286], [10, 10, 40, 90]], float),
@@ -50,9 +53,50 @@ def _inside(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return inter / np.maximum(area_b[None, :], 1e-9)
 
 
+def _groups(hints: np.ndarray) -> list[np.ndarray]:
+    """Hint boxes merged into side-by-side groups (union boxes), left to right."""
+    out: list[np.ndarray] = []
+    for h in hints[np.argsort(hints[:, 0] + hints[:, 2])]:
+        if out:
+            g = out[-1]
+            overlap = min(g[2], h[2]) - max(g[0], h[0])
+            if overlap > 0.3 * min(g[2] - g[0], h[2] - h[0]):
+                out[-1] = np.array([min(g[0], h[0]), min(g[1], h[1]), max(g[2], h[2]), max(g[3], h[3])])
+                continue
+        out.append(h.astype(float))
+    return out
+
+
+def split_by_hints(box: np.ndarray, hints: np.ndarray) -> list[np.ndarray]:
+    """Full-height boxes, one per side-by-side group of ``hints`` inside ``box``; ``[box]`` when one person.
+
+    >>> split_by_hints(np.array([388, 128, 447, 267.0]), np.array([[394, 168, 419, 222], [415, 170, 437, 224.0]]))
+    [[388.0, 128.0, 427.35, 267.0], [405.15, 128.0, 446.85, 267.0]]
+    """
+    if not len(hints):
+        return [box]
+    cx, cy = (hints[:, 0] + hints[:, 2]) / 2, (hints[:, 1] + hints[:, 3]) / 2
+    tall = (hints[:, 3] - hints[:, 1]) >= 0.3 * (box[3] - box[1])
+    inside = (cx > box[0]) & (cx < box[2]) & (cy > box[1]) & (cy < box[3]) & tall
+    groups = _groups(hints[inside]) if inside.sum() >= 2 else []
+    if len(groups) < 2 or groups[-1][2] - groups[0][0] < 0.5 * (box[2] - box[0]):
+        return [box]
+    out = []
+    for g in groups:
+        # a person is about 0.3 of its height wide: the hint is often only the torso
+        half = max(0.15 * (box[3] - box[1]), 0.65 * (g[2] - g[0]))
+        c = (g[0] + g[2]) / 2
+        out.append([round(float(max(box[0], c - half)), 2), float(box[1]), round(float(min(box[2], c + half)), 2),
+                    float(box[3])])
+    return out
+
+
 def fix_person_boxes(det: sv.Detections, *, vehicle_iou: float = 0.4, max_aspect: float = 1.1,
-                     min_conf: float = 0.2) -> sv.Detections:
-    """``det`` without person boxes that are a vehicle or animal, or that span several people (see module)."""
+                     min_conf: float = 0.2, hints: np.ndarray | None = None) -> sv.Detections:
+    """``det`` without person boxes that are a vehicle or animal, or that span several people (see module).
+
+    ``hints``: ``[n, 4]`` person boxes of another detector, used to split group boxes.
+    """
     if not len(det) or not det.data or "class_name" not in det.data:
         return det
     names = det.data["class_name"].astype(str)
@@ -80,4 +124,27 @@ def fix_person_boxes(det: sv.Detections, *, vehicle_iou: float = 0.4, max_aspect
             width = xyxy[p, 2] - xyxy[p, 0]
             if cx.max() - cx.min() >= 0.35 * width:
                 drop[p] = True
-    return det[~drop]
+    out = det[~drop]
+    if hints is None or not len(hints):
+        return out
+    return _split(out, np.asarray(hints, float).reshape(-1, 4))
+
+
+def _split(det: sv.Detections, hints: np.ndarray) -> sv.Detections:
+    names = det.data["class_name"].astype(str)
+    rows, extra = [], []
+    for i in range(len(det)):
+        b = det.xyxy[i].astype(float)
+        wide = (b[2] - b[0]) >= 0.4 * (b[3] - b[1])  # one walking person is narrower
+        group = names[i] == "person" and wide and (det.confidence is None or det.confidence[i] >= 0.3)
+        parts = split_by_hints(b, hints) if group else [b]
+        if len(parts) == 1:
+            rows.append(i)
+            continue
+        extra += [(i, p) for p in parts]
+    if not extra:
+        return det
+    keep = det[np.array(rows, dtype=int)] if rows else det[np.zeros(len(det), bool)]
+    added = det[np.array([i for i, _ in extra], dtype=int)]
+    added.xyxy = np.array([p for _, p in extra], dtype=added.xyxy.dtype).reshape(-1, 4)
+    return sv.Detections.merge([keep, added])
