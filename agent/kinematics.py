@@ -10,8 +10,8 @@ three seconds to damp 1-FPS detector jitter.
 >>> m = motion(t)
 >>> [round(float(v), 2) for v in m.vx]
 [0.3, 0.3, 0.3, 0.3, 0.3]
->>> m.displacement(0, 4) > 1.0
-True
+>>> m.dx_pixels(0, 4)
+120.0
 """
 
 from __future__ import annotations
@@ -61,14 +61,6 @@ class Motion:
         """Position of ``second`` in the arrays, or None if the track has no box then."""
         hit = np.flatnonzero(self.seconds == second)
         return int(hit[0]) if len(hit) else None
-
-    def displacement(self, start: int, end: int) -> float:
-        """Straight-line centre shift from ``start`` to ``end`` (nearest seconds with boxes), in sizes."""
-        sel = (self.seconds >= start) & (self.seconds <= end)
-        if sel.sum() < 2:
-            return 0.0
-        c = self.centre[sel]
-        return float(np.linalg.norm(c[-1] - c[0]) / max(np.median(self.size[sel]), 1.0))
 
     def dx_pixels(self, start: int, end: int) -> float:
         """Horizontal centre shift in pixels between the first and last box in ``[start, end]``."""
