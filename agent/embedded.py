@@ -57,27 +57,34 @@ def _rank_value(rank_by: str, m: Motion, c: Candidate) -> float:
 def riders(people: list[Track], tracks: list[Track], vehicles: list[str]) -> list[Track]:
     """People riding one of ``vehicles`` (a cyclist: a person on a bicycle), boxed with what they ride.
 
-    A person rides a vehicle when, in most seconds both are seen (at least two), the vehicle's box
-    lies under the person's centre and overlaps the person's box; the rider's box is then the union.
+    A person rides when, in at least two seconds and in most of the seconds a vehicle of that kind is
+    seen near them (the vehicle's tracks may be fragments: detectors see a bicycle from behind only
+    now and then), a vehicle box lies under the person's centre and overlaps the person's box. The
+    rider's box then reaches down over the vehicle: the union where the vehicle is seen, elsewhere
+    the person's box extended by the median reach.
     """
     from verifier.boxes import box_iou
 
     mounts = [t for t in tracks if class_matches(t, vehicles)]
     out = []
     for p in people:
-        best: tuple[int, Track | None] = (0, None)
-        for v in mounts:
-            shared = sorted(set(p.boxes) & set(v.boxes))
-            on = [k for k in shared if box_iou(p.boxes[k], v.boxes[k]) > 0.05
-                  and v.boxes[k][0] <= (p.boxes[k][0] + p.boxes[k][2]) / 2 <= v.boxes[k][2]]
-            if len(on) >= 2 and len(on) >= 0.5 * len(shared) and len(on) > best[0]:
-                best = (len(on), v)
-        v = best[1]
-        if v is None:
+        near, on, reach = 0, {}, []
+        for k, b in p.boxes.items():
+            here = [m.boxes[k] for m in mounts if k in m.boxes and box_iou(b, m.boxes[k]) > 0.0]
+            if not here:
+                continue
+            near += 1
+            under = [v for v in here if v[0] <= (b[0] + b[2]) / 2 <= v[2] and v[3] >= b[1] + 0.5 * (b[3] - b[1])]
+            if under:
+                v = max(under, key=lambda v: box_iou(b, v))
+                on[k] = (min(b[0], v[0]), min(b[1], v[1]), max(b[2], v[2]), max(b[3], v[3]))
+                reach.append((on[k][3] - b[3]) / max(b[3] - b[1], 1.0))
+        if len(on) < 2 or len(on) < 0.5 * near:
             continue
-        boxes = {k: (min(b[0], v.boxes[k][0]), min(b[1], v.boxes[k][1]), max(b[2], v.boxes[k][2]),
-                     max(b[3], v.boxes[k][3])) if k in v.boxes else b for k, b in p.boxes.items()}
-        out.append(p.model_copy(update={"boxes": boxes, "label": f"{p.label} on {v.label}"}))
+        ext = float(np.median(reach))
+        boxes = {k: on.get(k, (b[0], b[1], b[2], b[3] + ext * (b[3] - b[1]))) for k, b in p.boxes.items()}
+        mount = max(mounts, key=lambda m: len(set(m.boxes) & set(on))).label
+        out.append(p.model_copy(update={"boxes": boxes, "label": f"{p.label} on {mount}"}))
     return out
 
 

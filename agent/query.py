@@ -284,6 +284,7 @@ _POSITIONS: tuple[tuple[str, str], ...] = (
 )
 """Where in the picture the referent is ("the man on the left"): chosen by its mean position."""
 
+_RIDING_VERBS = frozenset({"riding", "rides", "ride", "astride", "pedalling", "pedaling", "atop", "mounted"})
 _RIDES = re.compile(r"\b(?:on|riding|rides|ride|astride|pedalling|pedaling|atop)\s+(?:a|an|the|his|her|their)?\s*"
                     r"([a-z]+(?: [a-z]+)?)")
 
@@ -371,7 +372,8 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
     if predicate == "present":
         known = {i + k for i, _, w in mentions for k in range(len(w.split()))}
         unread = [t for j, t in enumerate(tokens) if j not in known and not _skippable(t) and t not in _QUANTIFIERS
-                  and t not in UPPER_WORDS | LOWER_WORDS and canonical_class(t) is None]
+                  and t not in UPPER_WORDS | LOWER_WORDS and canonical_class(t) is None
+                  and not (riding and t in _RIDING_VERBS)]
         if unread:
             notes.append(f"{', '.join(repr(t) for t in unread)} not in the vocabulary: best effort, answering "
                          f"every {' or '.join(classes) or 'object'} seen")
