@@ -59,7 +59,7 @@ class AssociationConfig(BaseModel):
     gate: float = Field(0.5, gt=0, description="centre gate in sizes, on top of the per-second terms")
     gate_per_s: float = Field(0.5, ge=0, description="extra gate per second elapsed when the velocity is known")
     gate_new_per_s: float = Field(2.0, ge=0, description="gate per second elapsed while the track has no velocity")
-    size_ratio: float = Field(1.7, gt=1, description="largest size ratio between a track and a detection")
+    size_ratio: float = Field(1.4, gt=1, description="largest size ratio between a track and a detection")
     appearance_weight: float = Field(0.7, ge=0, le=1, description="share of appearance in the cost (rest: motion)")
     appearance_scale: float = Field(0.1, gt=0, description="appearance distance that counts as fully different")
     appearance_veto: float = Field(0.25, gt=0, description="a pair more different than this never matches")
