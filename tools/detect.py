@@ -253,10 +253,7 @@ class DarknetDetector:
         if self.backend == "openvino":
             from tools.darknet_onnx import decode_heads
 
-            with self._lock:
-                result = self.model(blob)
-                heads = [result[o] for o in self.model.outputs]
-            rows = decode_heads(heads, self.layers, size)
+            rows = decode_heads(self.model(blob), self.layers, size)
             return [self._decode(rows[i], w, h) for i in range(len(images))]
         with self._lock:
             self.net.setInput(blob)
@@ -404,8 +401,7 @@ class OpenVinoYoloDetector:
     ) -> None:
         from tools.runtime import compile_openvino
 
-        self.model = compile_openvino(Path(onnx_path), threads=threads, precision=precision)
-        self._lock = threading.Lock()  # one inference at a time: the detector may be shared by request threads
+        self.model = compile_openvino(Path(onnx_path), threads=threads, precision=precision)  # thread-safe, shared
         self.class_names = ["person" if n.lower() in PERSON_ALIASES else (canonical_class(n) or n) for n in raw_names]
         self.conf, self.iou, self.input_size, self.batch = conf, iou, input_size, batch
         self.agnostic = len(set(self.class_names)) < len(self.class_names)
@@ -429,8 +425,7 @@ class OpenVinoYoloDetector:
         boxed = [_letterbox(im, self.input_size) for im in images]
         blob = np.stack([b[0] for b in boxed])[..., ::-1].transpose(0, 3, 1, 2)
         blob = np.ascontiguousarray(blob, dtype=np.float32) / 255.0
-        with self._lock:
-            pred = self.model(blob)[0]
+        pred = self.model(blob)[0]
         return [self._decode(pred[i].T, boxed[i][1], boxed[i][2], images[i].shape[:2]) for i in range(len(images))]
 
     def _decode(self, rows: np.ndarray, gain: float, pad: tuple[int, int], shape: tuple[int, ...]) -> sv.Detections:

@@ -160,25 +160,6 @@ def exported_onnx(
     return dst
 
 
-def compile_openvino(onnx_path: Path, *, threads: int | None = None, precision: str | None = None):
-    """An OpenVINO ``CompiledModel`` for the CPU (compiled blobs cached under :func:`cache_root`).
-
-    ``precision`` is OpenVINO's inference precision hint (``"f32"``, ``"bf16"``); None keeps the
-    CPU plugin's default (bf16 where the CPU has AMX, else f32); ``$STAG_PRECISION`` overrides it.
-    """
-    import openvino as ov
-
-    core = ov.Core()
-    cache = cache_root() / "openvino"
-    cache.mkdir(parents=True, exist_ok=True)
-    core.set_property({"CACHE_DIR": str(cache)})
-    config: dict[str, object] = {"INFERENCE_NUM_THREADS": threads or default_threads(), "PERFORMANCE_HINT": "LATENCY"}
-    precision = precision or os.environ.get("STAG_PRECISION")
-    if precision:
-        config["INFERENCE_PRECISION_HINT"] = precision
-    return core.compile_model(str(onnx_path), "CPU", config)
-
-
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -235,3 +216,51 @@ class ModelRegistry(Generic[K, V]):
         """Drop every model."""
         with self._lock:
             self._items.clear()
+
+
+class CompiledNet:
+    """A compiled OpenVINO network, callable from any thread (one inference at a time): arrays in, arrays out."""
+
+    def __init__(self, compiled: object) -> None:
+        self._compiled = compiled
+        self._lock = threading.Lock()
+        self.outputs = list(compiled.outputs)  # type: ignore[attr-defined]
+
+    def __call__(self, x: object) -> list:
+        """The network's outputs for input ``x`` (a numpy array), in output order, as fresh arrays."""
+        import numpy as np
+
+        with self._lock:
+            result = self._compiled(x)  # type: ignore[operator]
+            return [np.array(result[o], copy=True) for o in self.outputs]
+
+
+_COMPILED: ModelRegistry[tuple[str, int, str | None], CompiledNet] = ModelRegistry(capacity=4)
+"""Compiled networks of this process, at most 4 (read-only weights): a server's second request on a
+new video does not compile again. Bounded and keyed by file, threads and precision."""
+
+
+def compile_openvino(onnx_path: Path, *, threads: int | None = None, precision: str | None = None) -> CompiledNet:
+    """The network at ``onnx_path`` compiled by OpenVINO for the CPU, shared within the process.
+
+    Compiled blobs are also cached on disk under :func:`cache_root` (a new process loads them
+    instead of compiling). ``precision`` is OpenVINO's inference precision hint (``"f32"``,
+    ``"bf16"``); None keeps the CPU plugin's default (bf16 where the CPU has AMX, else f32);
+    ``$STAG_PRECISION`` overrides it. Threads default to :func:`default_threads`.
+    """
+    threads = threads or default_threads()
+    precision = precision or os.environ.get("STAG_PRECISION") or None
+
+    def build() -> CompiledNet:
+        import openvino as ov
+
+        core = ov.Core()
+        cache = cache_root() / "openvino"
+        cache.mkdir(parents=True, exist_ok=True)
+        core.set_property({"CACHE_DIR": str(cache)})
+        config: dict[str, object] = {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY"}
+        if precision:
+            config["INFERENCE_PRECISION_HINT"] = precision
+        return CompiledNet(core.compile_model(str(onnx_path), "CPU", config))
+
+    return _COMPILED.get((str(Path(onnx_path).resolve()), threads, precision), build)
