@@ -105,3 +105,12 @@ def test_bad_input_is_refused() -> None:
     with pytest.raises(ValueError, match="boxes"):
         Frame(time=0, xyxy=np.zeros((2, 4)), conf=np.ones(1), kind=np.array(["person"]))
     assert stitch([], []) == []
+
+
+@pytest.mark.parametrize("module", ["tools.associate", "tools.colors", "tools.person_boxes"])
+def test_doctests(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
