@@ -155,7 +155,7 @@ def real_film_ids(reference_fps: int, spec: str) -> None:
     compare("real film", gt, one_fps, [images[k] for k in range(n)], CONFIGS)
 
 
-def synth_ids(preset: str, spec: str) -> None:
+def synth_ids(preset: str, spec: str, backend: str = "auto") -> None:
     """ID switches against the exact ground truth of a generated synthetic benchmark."""
     import json
     import tempfile
@@ -163,12 +163,12 @@ def synth_ids(preset: str, spec: str) -> None:
     from stagdata.synth.generate import generate
     from verifier.timebase import frame_of_time
 
-    det = load_detector(spec, conf=TrackerConfig().low_thresh)
+    det = load_detector(spec, conf=TrackerConfig().low_thresh, backend=backend)
     totals = {k: [0, 0.0] for k in CONFIGS}
     with tempfile.TemporaryDirectory(prefix="stag-synth-ids-") as tmp:
         manifest = generate(preset, tmp, seed=0)
         print(f"\n## ID switches on the synthetic benchmark '{preset}' ({len(manifest.videos)} videos, exact GT; "
-              f"{spec} detections)\n")
+              f"{spec} detections, backend {backend})\n")
         print("| video | tracker at 1 FPS | ID switches | HOTA | AssA | DetA | tracks |")
         print("|---|---|---|---|---|---|---|")
         for v in manifest.videos:
@@ -199,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--backends", default="torch,openvino", help="comma list of: torch (reference), openvino")
     ap.add_argument("--id-detector", default=DEFAULT_DETECTOR, help="detector for the ID-switch comparison")
     ap.add_argument("--reference-fps", type=int, default=10)
+    ap.add_argument("--id-backends", default="auto", help="comma list of backends for synth-ids (e.g. torch,auto)")
     ap.add_argument("--parts", default="throughput,runtimes,film-ids,synth-ids",
                     help="comma list of: throughput, runtimes, film-ids, synth-ids")
     ap.add_argument("--synth", default="small", help="synthetic benchmark preset for synth-ids")
@@ -211,7 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     if "film-ids" in parts:
         real_film_ids(args.reference_fps, args.id_detector)
     if "synth-ids" in parts:
-        synth_ids(args.synth, args.id_detector)
+        for backend in args.id_backends.split(","):
+            synth_ids(args.synth, args.id_detector, backend)
     print("\nCommand: .venv/bin/python bench/tools_throughput.py " + " ".join(argv or sys.argv[1:]))
     return 0
 
