@@ -13,7 +13,7 @@ interval (the interval conventions of :mod:`stagdata.synth.queries`); the per-fr
 visible frame.
 
 Two splits: ``tune`` (plates street-a/c, sprites unmirrored, the tune paraphrases) and ``heldout``
-(plates street-b/d, sprites mirrored, other scene seeds, paraphrases never used in tune).
+(plates street-b/d/e, sprites mirrored, other scene seeds, paraphrases never used in tune).
 
 >>> m = generate("small", "/tmp/stag-synth-doc", seed=0, split="heldout")   # doctest: +SKIP
 >>> len(m.videos), m.split, sum(len(v.queries) for v in m.videos) > 10        # doctest: +SKIP
@@ -66,7 +66,8 @@ PRESETS: dict[str, SynthConfig] = {
 }
 """``small``: 4 twelve-second videos with fixed programs covering every kind of query (for tests;
 seconds to make). ``bench``: 12 twenty-second videos of random programs. Either split of each."""
-SPLIT_BACKGROUNDS: dict[str, list[str]] = {"tune": ["street-a", "street-c"], "heldout": ["street-b", "street-d"]}
+SPLIT_BACKGROUNDS: dict[str, list[str]] = {"tune": ["street-a", "street-c"],
+                                            "heldout": ["street-b", "street-d", "street-e"]}
 """Plates of each split (when the config names none)."""
 SPLIT_MIRROR: dict[str, bool] = {"tune": False, "heldout": True}
 """Sprite look of each split: front-facing cuts are shown mirrored in heldout."""
