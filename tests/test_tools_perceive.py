@@ -83,6 +83,8 @@ def test_no_extra_frames_when_densify_is_off(film: Path) -> None:
     assert p.stats.extra_frames == 0 and p.stats.frames_detected == 6
     with pytest.raises(ValueError, match="densify"):
         perceive(film, detector="coco", densify=-1)
+    with pytest.raises(ValueError, match="appearance"):
+        perceive(film, detector="coco", appearance="clip")
 
 
 def test_progress_reported(seen: Perception, progress) -> None:

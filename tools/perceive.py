@@ -102,7 +102,8 @@ def _names(det: sv.Detections) -> np.ndarray:
 class _Observed:
     """One instant's detections with what association and the tracks need, frame dropped."""
 
-    def __init__(self, sample: Sample, det: sv.Detections, extra: bool, keep_image: bool = False) -> None:
+    def __init__(self, sample: Sample, det: sv.Detections, extra: bool, keep_image: bool = False,
+                 embedder: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> None:
         self.index, self.time, self.frame_index = sample.index, sample.time, sample.frame_index
         self.det, self.extra = det, extra
         self.image = sample.image if keep_image else None  # only the older tracker needs frames kept
@@ -112,11 +113,13 @@ class _Observed:
             f = appearance_feature(sample.image, box)
             feats.append(np.zeros(384, np.float32) if f is None else np.sqrt(f))
             colors.append(box_color_vectors(sample.image, box))
+        if embedder is not None and len(det):
+            feats = list(embedder(sample.image, det.xyxy))
         h, w = sample.image.shape[:2]
         conf = det.confidence if det.confidence is not None else np.ones(len(det))
         self.frame = Frame(time=sample.time, xyxy=det.xyxy, conf=conf,
                            kind=np.array([KINDS.get(n, n) for n in names]),
-                           feat=np.array(feats) if feats else np.zeros((0, 384)), edge=(w, h))
+                           feat=np.array(feats) if feats else None, edge=(w, h))
         self.names, self.colors = names, colors
 
 
@@ -176,6 +179,7 @@ def perceive(
     tracker: AssociationConfig | TrackerConfig | None = None,
     densify: float = 0.5,
     fix_boxes: bool = True,
+    appearance: str = "color",
     on_progress: ProgressCallback | None = None,
     progress_bar: bool = False,
     batch: int = 4,
@@ -189,12 +193,21 @@ def perceive(
     to use the older ByteTrack-based tracker (kept for comparison; no densification). ``densify``
     caps the extra frames per second of video decoded where association is ambiguous (0: none).
     ``fix_boxes`` drops person boxes that are a vehicle or animal or span a group
-    (:func:`~tools.person_boxes.fix_person_boxes`).
+    (:func:`~tools.person_boxes.fix_person_boxes`). ``appearance``: ``"color"`` (stripe colour
+    histograms) or ``"mobilenet"`` (ImageNet MobileNetV2 features, :mod:`tools.embed`).
     Raises :class:`~tools.video.VideoError` for unreadable video, ValueError for bad arguments.
     """
     if not 0 <= densify <= 4:
         raise ValueError(f"densify must be between 0 and 4 extra frames per second, got {densify!r}")
-    config = tracker or AssociationConfig()
+    if appearance not in ("color", "mobilenet"):
+        raise ValueError(f"appearance must be 'color' or 'mobilenet', got {appearance!r}")
+    config = tracker or (AssociationConfig(appearance_scale=0.3, appearance_veto=0.35) if appearance == "mobilenet"
+                         else AssociationConfig())
+    embedder = None
+    if appearance == "mobilenet":
+        from tools.embed import Embedder
+
+        embedder = Embedder()
     t0 = time.perf_counter()
     info = probe(video_path).model_copy(update={"sample_fps": sample_fps})
     keep = resolve_classes(classes)
@@ -223,7 +236,7 @@ def perceive(
         dets, hints = _detect(detector, [s.image for s in samples])
         t2 = time.perf_counter()
         obs.extend(_Observed(s, fix_person_boxes(_filter(d, keep), hints=h) if fix_boxes else _filter(d, keep), extra,
-                             keep_image) for s, d, h in zip(samples, dets, hints))
+                             keep_image, embedder) for s, d, h in zip(samples, dets, hints))
         timings["detect"] += t2 - t1
         timings["describe"] += time.perf_counter() - t2
         if not extra:
