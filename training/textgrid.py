@@ -59,7 +59,7 @@ def vocabulary(cfg: TextTaskConfig) -> list[str]:
     """Every word the task can contain (the tiny tokenizer's vocabulary, specials excluded).
 
     >>> len(vocabulary(TextTaskConfig(seconds=2, step=100)))
-    25
+    26
     """
     numbers = [str(v) for v in range(0, 1001, cfg.step)]
     seconds = [str(s) for s in range(cfg.seconds) if str(s) not in numbers]
