@@ -33,7 +33,8 @@ from tools.assets import asset_path
 from tools.detect import DEFAULT_DETECTOR, agreement, load_detector
 from tools.perceive import perceive
 from tools.runtime import compile_openvino, default_threads
-from tools.track import TrackerConfig, track
+from tools.bytetrack import track
+from tools.track import TrackerConfig
 from tools.track_metrics import frames_of, id_switches
 from tools.video import iter_samples, probe
 from verifier.hota import hota

@@ -113,7 +113,7 @@ def film_reference(detector, start: float = 40, end: float = 54, rate: float = 1
     ids at whole seconds serve as reference identities; every tracker sees the same detections.
     """
     from tools.assets import asset_path
-    from tools.track import track
+    from tools.bytetrack import track
     from tools.track_metrics import frames_of
     from tools.video import iter_samples
     from verifier.hota import hota

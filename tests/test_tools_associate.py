@@ -107,7 +107,7 @@ def test_bad_input_is_refused() -> None:
     assert stitch([], []) == []
 
 
-@pytest.mark.parametrize("module", ["tools.associate", "tools.colors", "tools.person_boxes"])
+@pytest.mark.parametrize("module", ["tools.associate", "tools.colors", "tools.person_boxes", "tools.bytetrack", "tools.track"])
 def test_doctests(module: str) -> None:
     import doctest
     import importlib

@@ -210,7 +210,8 @@ def test_default_tracker_reduces_id_switches_against_dense_tracking(film: Path) 
     the default (motion-tolerant IoU + appearance cue).
     """
     from tools.detect import load_detector
-    from tools.track import TrackerConfig, track
+    from tools.bytetrack import track
+    from tools.track import TrackerConfig
     from tools.track_metrics import frames_of, id_switches
     from tools.video import iter_samples
     from verifier.hota import hota
@@ -239,7 +240,8 @@ def test_default_association_against_dense_tracking(film: Path) -> None:
     association without extra frames 0.647), at 1.47 detector frames per second.
     """
     from tools.detect import load_detector
-    from tools.track import TrackerConfig, track
+    from tools.bytetrack import track
+    from tools.track import TrackerConfig
     from tools.track_metrics import frames_of
     from tools.video import iter_samples
     from verifier.hota import hota

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import supervision as sv
 
-from tools.track import Track, Tracker, TrackerConfig, appearance_distance, appearance_feature, track
+from tools.bytetrack import Tracker, track
+from tools.track import Track, TrackerConfig, appearance_distance, appearance_feature
 
 SECONDS = 12
 W, H = 30, 80

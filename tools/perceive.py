@@ -335,7 +335,7 @@ def _densify(video_path, times: list[float], rate: float, batch: int, timings: d
 
 def _bytetrack(obs: list[_Observed], sample_fps: float, config: TrackerConfig) -> list[Track]:
     """The older ByteTrack-based tracker on the same detections (for comparison; no appearance images)."""
-    from tools.track import Tracker
+    from tools.bytetrack import Tracker
 
     trk = Tracker(sample_fps, config)
     for o in obs:
