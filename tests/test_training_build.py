@@ -65,3 +65,21 @@ def test_rebuild_resumes_and_bad_samples_are_counted(built) -> None:
     report = build([*samples, broken], root / "ds", longest_side=160, progress=False)
     assert report.new_rows == 0 and report.rows == len(samples)
     assert sum(report.skipped.values()) == 1, report.skipped
+
+
+def test_cli_builds_from_the_hcstvg_layout(built, capsys: pytest.CaptureFixture[str]) -> None:
+    """``stag data build --source hcstvg-v2``: the published layout (written from synthetic scenes)
+    goes through the evaluation loaders into the same dataset form."""
+    from stagdata.convert import to_hcstvg
+    from training.cli import data_main
+
+    root, _, _ = built
+    anno = to_hcstvg(root / "bench", root / "hcstvg", version=2)
+    rc = data_main(["build", "--source", "hcstvg-v2", "--annotations", str(anno), "--videos",
+                    str(root / "hcstvg" / "videos"), "--out", str(root / "hc"), "--longest-side", "96", "--limit", "2"])
+    report = json.loads(capsys.readouterr().out)
+    assert rc == 0 and report["rows"] == 2, report
+    row = json.loads((root / "hc" / "rows.jsonl").read_text().splitlines()[0])
+    assert row["source"] == "hcstvg-v2" and stvg_reward(row["answer"], row["ground_truth"]).tIoU == 1.0
+    assert data_main(["build", "--source", "vidstg", "--annotations", str(root / "none.json"),
+                      "--out", str(root / "x")]) == 2
