@@ -1,7 +1,7 @@
 """The agent on the synthetic benchmark, per kind of query, tune and held-out side by side, against two baselines.
 
     .venv/bin/python bench/agent_bench.py [--preset small|bench] [--root DIR] [--limit N] [--detector SPEC]
-                                          [--no-baselines] [--model-costs]
+                                          [--no-baselines] [--model-costs] [--markdown] [--out NAME]
 
 For each split (``tune``, ``heldout``; made with ``stag synth`` in ``--root`` if absent) every query
 is grounded by :func:`agent.api.ground` (perception cold, then cached per video) and scored by the
@@ -17,8 +17,8 @@ on tIoU + mvIoU, unmatched referents score 0). Printed:
 3. held-out m_mvIoU per kind for the three methods.
 
 ``--model-costs`` adds the model planner's calls and image tokens per query against designs that
-send frames (a scripted loopback endpoint by default). Writes ``bench/results/agent_bench.json`` and
-``bench/results/agent_bench.png``; prints the command that made them.
+send frames (a scripted loopback endpoint by default). Writes ``bench/results/<NAME>.json`` and
+``bench/results/<NAME>.png`` (``--out``, default ``agent_bench``); prints the command that made them.
 """
 
 from __future__ import annotations
@@ -276,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-baselines", action="store_true", help="the agent only")
     p.add_argument("--model-costs", action="store_true", help="also count the model planner's calls and tokens")
     p.add_argument("--markdown", action="store_true", help="also print the per-kind table as Markdown (README)")
+    p.add_argument("--out", default="agent_bench", help="name of the JSON and PNG under bench/results (default agent_bench)")
     args = p.parse_args(argv)
     splits = [s for s in args.splits.split(",") if s]
     if not splits or any(s not in SPLITS for s in splits):
@@ -309,8 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     text += ["", f"command: .venv/bin/python {command}".rstrip()]
     print("\n".join(text))
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "agent_bench.json").write_text(json.dumps(report, indent=1))
-    plot(by_split, methods, RESULTS / "agent_bench.png")
+    (RESULTS / f"{args.out}.json").write_text(json.dumps(report, indent=1))
+    plot(by_split, methods, RESULTS / f"{args.out}.png")
     return 0
 
 
