@@ -73,8 +73,9 @@ def run_rate(manifest: SynthManifest, videos: list, rate: float, detector, track
     for v in videos:
         t0 = time.perf_counter()
         config = TrackerConfig() if tracker == "bytetrack" else AssociationConfig()
+        dense = {} if rate < v.fps / 2 else {"densify": 0.0}  # the product default below half the native rate
         p = perceive(manifest.path(v.path), sample_fps=rate, detector=detector, classes=["person"],
-                     tracker=config, densify=0.5 if rate < v.fps / 2 else 0.0)
+                     tracker=config, **dense)
         wall += time.perf_counter() - t0
         frames += p.stats.frames_detected
         gt = load_frame_gt(manifest.path(v.frames_gt))

@@ -74,7 +74,8 @@ class CachedDetector:
 TRACKERS = {
     "bytetrack (old)": dict(tracker=TrackerConfig(), densify=0.0),
     "associate": dict(tracker=AssociationConfig(), densify=0.0),
-    "associate+densify": dict(tracker=AssociationConfig(), densify=0.5),
+    "+densify 0.1 (default)": dict(tracker=AssociationConfig(), densify=0.1),
+    "+densify 0.5": dict(tracker=AssociationConfig(), densify=0.5),
     "+densify, mobilenet": dict(tracker=AssociationConfig(appearance_scale=0.25, appearance_veto=0.3), densify=0.5,
                                 appearance="mobilenet"),
 }

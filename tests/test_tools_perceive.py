@@ -236,8 +236,8 @@ def test_default_tracker_reduces_id_switches_against_dense_tracking(film: Path) 
 def test_default_association_against_dense_tracking(film: Path) -> None:
     """Seconds 40-54 again: the default perception (association + densification) vs the dense reference.
 
-    Measured (``bench/tracker_compare.py --film``): HOTA 0.666 (ByteTrack subclass 0.669, plain
-    association without extra frames 0.647), at 1.47 detector frames per second.
+    Measured (``bench/tracker_compare.py --film``): HOTA 0.682 (ByteTrack subclass 0.669, plain
+    association without extra frames 0.647), at 1.07 detector frames per second.
     """
     from tools.detect import load_detector
     from tools.bytetrack import track
