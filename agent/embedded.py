@@ -208,11 +208,11 @@ class EmbeddedPlanner:
             interval = self._interval(plan, t, holds, by_id)
             s, e = interval
             det = float(np.mean([v for k, v in t.scores.items() if s <= k <= e] or [0.0]))
-            length = e - s + 1
             attribute = colour_match(t, plan.colours)
             exact = 1.0 if not plan.classes or t.label.split(" on ")[0] in plan.classes else 0.7
             salience = min(1.0, float(np.median(m.size)) / (0.35 * frame[1])) * min(1.0, len(t.boxes) / 6)
-            score = float(np.clip((0.35 * holds.strength + 0.3 * det + 0.15 * min(1.0, length / 5) + 0.2 * salience)
+            held = sum(b - a + 1 for a, b in holds.spans)  # seconds the action holds: the longer, the surer
+            score = float(np.clip((0.3 * holds.strength + 0.25 * det + 0.25 * min(1.0, held / 4) + 0.2 * salience)
                                   * (0.4 + 0.6 * attribute) * exact, 0, 1))
             out.append(Candidate(track=t, holds=holds, interval=interval, score=score, attribute=attribute))
         return out, events

@@ -42,10 +42,11 @@ class Thresholds(BaseModel):
     growth_on: float = 0.05
     growth_off: float = 0.02
     edge_px: float = 4.0
-    cross_fraction: float = Field(0.3, description="horizontal shift, as a fraction of the frame width")
+    edge_zone: float = Field(0.12, description="a box this close to a side (fraction of the width) is at that edge")
     near_sizes: float = Field(1.5, description="two objects 'meet' within this many box sizes")
     follow_sizes: float = Field(5.0, description="a follower stays within this many box sizes")
-    together_sizes: float = Field(1.3, description="people walking together stay within this many box sizes")
+    together_sizes: float = Field(0.8, description="people walking together stay within this many heights")
+    together_rows: float = Field(0.2, description="... with their feet rows within this many heights")
     approach_rate: float = Field(0.15, description="closing speed, box sizes per second")
     min_len: int = Field(2, description="shortest action span, seconds")
     max_gap: int = Field(1, description="longest hole bridged inside a span, seconds")
@@ -189,7 +190,8 @@ def _edge_event(predicate: str, m: Motion, frame: tuple[int, int], direction: Di
 
 
 def _together_mask(m: Motion, others: Sequence[Motion], th: Thresholds) -> list[bool]:
-    """Per second: moving beside another moving object, the same way at a similar speed."""
+    """Per second: side by side with another moving object: the same way at a similar speed, about as
+    far from the camera (feet rows within ``together_rows`` heights) and close (``together_sizes``)."""
     moving = _moving_mask(m, th, None)
     out = []
     for i, sec in enumerate(m.seconds):
@@ -200,11 +202,12 @@ def _together_mask(m: Motion, others: Sequence[Motion], th: Thresholds) -> list[
                 continue
             v2 = np.array([o.vx[j], o.vy[j]])
             n1, n2 = float(np.linalg.norm(v1)), float(np.linalg.norm(v2))
-            if n2 < th.move_off or min(n1, n2) * 1.7 < max(n1, n2):
+            if n2 < th.move_off or min(n1, n2) * 1.5 < max(n1, n2):
                 continue
-            scale = max(np.sqrt(m.size[i] * o.size[j]), 1.0)
-            if (float(v1 @ v2) / (n1 * n2) >= 0.8
-                    and float(np.linalg.norm(o.centre[j] - m.centre[i])) / scale <= th.together_sizes):
+            h = max(float(np.sqrt(m.size[i] * o.size[j])), 1.0)
+            rows = abs(float(m.boxes[i][3] - o.boxes[j][3])) / h
+            apart = float(np.linalg.norm(o.centre[j] - m.centre[i])) / h
+            if float(v1 @ v2) / (n1 * n2) >= 0.8 and rows <= th.together_rows and apart <= th.together_sizes:
                 ok = True
                 break
         out.append(ok)
@@ -277,7 +280,21 @@ def evaluate(
         mask = _moving_mask(m, th, direction)
         spans = _spans(m, mask, th)
         if predicate == "crosses":
-            spans = [s for s in spans if abs(m.dx_pixels(*s)) >= th.cross_fraction * frame[0]]
+            # All the way across: in from one side edge, out at the other (the road or the picture).
+            w, zone = frame[0], th.edge_zone * frame[0]
+            first, last = m.boxes[0], m.boxes[-1]
+            rightwards = last[0] + last[2] > first[0] + first[2]
+            if direction in ("left", "right") and rightwards != (direction == "right"):
+                return Holds(reason=f"track {m.track_id} does not cross towards the {direction}")
+            # a track that starts (ends) inside the video and the picture may have been missed at the
+            # edge by a second: its first (last) box then counts if it is in the outer quarter.
+            z_in = zone if m.seconds[0] <= window[0] else 0.25 * w
+            z_out = zone if m.seconds[-1] >= window[1] else 0.25 * w
+            ends = ((first[0] <= z_in and last[2] >= w - z_out) if rightwards else
+                    (first[2] >= w - z_in and last[0] <= z_out))
+            if not ends or abs(m.dx_pixels(int(m.seconds[0]), int(m.seconds[-1]))) < 0.5 * w:
+                return Holds(reason=f"track {m.track_id} does not cross the whole picture")
+            spans = [(int(m.seconds[0]), int(m.seconds[-1]))]
             return _result(m, spans, speed_sig, "crosses the frame")
         return _result(m, spans, np.clip(m.speed / max(th.move_on * 2, 1e-6), 0, 1),
                        "moving" + (f" {direction}" if direction else ""))
@@ -356,7 +373,13 @@ def evaluate(
                 if arrived:
                     spans.append((s, arrived[0]))
             out = _result(m, spans, np.clip(np.nan_to_num(closing) / 0.5, 0, 1), "approaches another object")
-            return out.model_copy(update={"partner": _partner(m, others, out.interval)})
+            partner = _partner(m, others, out.interval)
+            other = next((o for o in others if o.track_id == partner), None)
+            if other is not None and out.interval is not None:
+                sel = (other.seconds >= out.interval[0]) & (other.seconds <= out.interval[1])
+                if sel.any() and float(np.median(other.speed[sel])) > th.move_on * 2:
+                    return Holds(reason=f"track {m.track_id} walks towards someone who is not waiting")
+            return out.model_copy(update={"partner": partner})
         near = dist <= th.near_sizes
         spans = []
         for s, e in _spans(m, near.tolist(), th, min_len=1):
@@ -367,9 +390,13 @@ def evaluate(
                     start = int(m.seconds[i])
                 else:
                     break
-            spans.append((start, e))
+            # ... and ends where they stand together (the first still second of the near run).
+            still = [int(k) for k, v in zip(m.seconds, m.speed) if s <= k <= e and v <= th.move_on * 1.5]
+            if start < s or still:
+                spans.append((start, still[0] if still else e))
         spans = [s for s in spans if s[1] - s[0] + 1 >= th.min_len]
-        return _result(m, spans, np.where(near, 1.0, 0.5), "meets another object")
+        out = _result(m, spans, np.where(near, 1.0, 0.5), "meets another object")
+        return out.model_copy(update={"partner": _partner(m, others, out.interval)})
 
     if predicate == "together":
         mask = _together_mask(m, others, th)

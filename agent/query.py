@@ -53,7 +53,7 @@ PREDICATE_THRESHOLD = 0.58
 MAX_QUERY_CHARS = 500
 
 _PRIORITY: tuple[str, ...] = (
-    "together", "meets", "leads", "overtakes", "follows", "approaches", "turns_back", "starts_moving", "stops", "enters",
+    "meets", "together", "leads", "overtakes", "follows", "approaches", "turns_back", "starts_moving", "stops", "enters",
     "leaves", "crosses", "fast", "slow", "stationary", "moving",
 )
 """When several actions are named, the more specific wins ("starts walking" is starts_moving)."""
@@ -231,9 +231,9 @@ def _direction(lowered: str, predicate: str) -> tuple[str, Direction | None]:
     side = re.search(r"\b(?:on|at|to|towards?|through) the (left|right)(?: side| edge)?\b", lowered)
     if predicate == "leaves" and side:
         direction = side.group(1)  # leaving on the left moves leftwards
-    if direction is not None and predicate in {"present", "approaches"} and re.search(
-            r"\btowards? (?:the )?(?:camera|viewer|us)\b", lowered):
-        predicate = "moving"
+    if direction == "toward" and predicate in {"present", "approaches", "enters"} and re.search(
+            r"\b(?:camera|viewer|lens|us|our way|closer|nearer)\b", lowered):
+        predicate = "moving"  # coming closer to the camera is a direction of motion, not an approach
     if direction is not None and predicate == "present":
         predicate = "moving"
     if predicate == "moving" and re.search(r"\bfrom (?:the )?(?:left|right)(?: side)? to (?:the )?(?:left|right)\b",

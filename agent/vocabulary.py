@@ -74,7 +74,8 @@ PREDICATES: dict[str, tuple[str, ...]] = {
     "starts_moving": (
         "start", "starts", "starting", "begin", "begins", "beginning", "set off", "sets off",
         "starts moving", "starts walking", "starts to walk", "begins to move", "begins walking",
-        "gets going", "departs", "departing", "pulls away", "takes off", "resumes",
+        "gets going", "gets moving", "get moving", "getting moving", "sets out", "set out", "pulls away",
+        "takes off", "resumes",
     ),
     "stops": (
         "stop", "stops", "stopping", "halt", "halts", "halting", "come to a stop", "comes to a stop",
@@ -84,12 +85,15 @@ PREDICATES: dict[str, tuple[str, ...]] = {
     "enters": (
         "enter", "enters", "entering", "appear", "appears", "appearing", "arrive", "arrives", "arriving",
         "comes into view", "come into view", "comes in", "walks in", "walks into the frame",
-        "enters the scene", "shows up", "into view", "walks into view", "comes into the frame",
+        "enters the scene", "shows up", "show up", "showing up", "turns up", "pops up", "into view",
+        "walks into view", "comes into the frame", "into the picture", "into the frame", "comes in",
     ),
     "leaves": (
         "leave", "leaves", "leaving", "exit", "exits", "exiting", "disappear", "disappears",
         "disappearing", "goes out of view", "walks out", "walks away out of the frame", "departs the scene",
         "leaves the scene", "vanish", "vanishes", "moves out of frame", "out of view", "walks out of view",
+        "depart", "departs", "departing", "out of the picture", "out of the frame", "out of frame", "off the edge",
+        "goes out", "go out", "going out", "exits the frame", "leaves the frame", "leaves the picture",
     ),
     "turns_back": (
         "turn back", "turns back", "turning back", "turn around", "turns around", "turning around",
@@ -102,7 +106,8 @@ PREDICATES: dict[str, tuple[str, ...]] = {
     ),
     "approaches": (
         "approach", "approaches", "approaching", "goes up to", "walks up to", "comes near", "gets closer to", "nears", "closes in",
-        "goes over to", "walk up to", "walks over to", "heads to", "goes to",
+        "goes over to", "walk up to", "walks over to", "heads to", "goes to", "comes up to", "come up to",
+        "coming up to", "heads over to", "makes their way to", "makes his way to", "makes her way to",
     ),
     "follows": (
         "follow", "follows", "following", "followed", "chase", "chases", "chasing", "trail", "trails",
@@ -112,7 +117,8 @@ PREDICATES: dict[str, tuple[str, ...]] = {
     "leads": (
         "being followed", "is followed", "followed by", "ahead of", "walking ahead", "walks ahead", "leads",
         "leading", "has someone walking behind", "someone walking behind them", "someone walking right behind",
-        "with someone walking behind", "with someone walking right behind",
+        "with someone walking behind", "with someone walking right behind", "on their heels", "on his heels",
+        "on her heels", "is tailed", "being tailed", "being trailed", "being chased", "is chased",
     ),
     "overtakes": (
         "overtake", "overtakes", "overtaking", "pass someone", "passes someone", "passing someone",
@@ -128,7 +134,8 @@ PREDICATES: dict[str, tuple[str, ...]] = {
     "meets": (
         "meet", "meets", "meeting", "join", "joins", "joining", "greet", "greets", "greeting",
         "come together", "comes together", "walk up to each other", "converge", "converges", "gather",
-        "gathers", "reunite", "talk", "talks", "talking", "chat", "chatting",
+        "gathers", "reunite", "talk", "talks", "talking", "chat", "chatting", "toward each other",
+        "towards each other", "to each other", "meet up", "meets up",
     ),
 }
 """Action predicate -> phrases that express it (the encoder's prototypes)."""
@@ -141,11 +148,12 @@ Direction = Literal["left", "right", "toward", "away", "up", "down"]
 DIRECTION_PATTERNS: tuple[tuple[str, Direction], ...] = (
     # "from the left" moves rightwards; "to the left" moves leftwards.
     ((r"\bfrom (?:the )?left\b|\bleft to (?:the )?right\b|\bto(?:wards?)? the right\b|\brightwards?\b|"
-      r"\bto the right side\b|\b[a-z]+(?:ing|s|ed) (?:to the |towards? the )?right\b"), "right"),
+      r"\bto the right side\b|\b(?:[a-z]+(?:ing|s|ed)|way) (?:to the |towards? the )?right\b"), "right"),
     ((r"\bfrom (?:the )?right\b|\bright to (?:the )?left\b|\bto(?:wards?)? the left\b|\bleftwards?\b|"
-      r"\bto the left side\b|\b[a-z]+(?:ing|s|ed) (?:to the |towards? the )?left\b"), "left"),
-    ((r"\btowards? (?:the )?(?:camera|viewer|us)\b|\bcloser to the camera\b|\bcoming closer\b|"
-      r"\bapproaching the camera\b|\bcomes? towards?\b(?! (?:the|a|an|another|each) \w+)"), "toward"),
+      r"\bto the left side\b|\b(?:[a-z]+(?:ing|s|ed)|way) (?:to the |towards? the )?left\b"), "left"),
+    ((r"\b(?:towards?|closer to|nearer to|near to|up to|approaching) (?:the )?(?:camera|viewer|lens|us)\b|"
+      r"\bour way\b|\b(?:coming|getting|moves?|walks?|comes?|gets?) (?:closer|nearer)\b(?! to (?:a|an|the|another|someone|somebody) (?!camera|viewer))|"
+      r"\bcomes? towards?\b(?! (?:the|a|an|another|each) \w+)"), "toward"),
     ((r"\baway from (?:the )?(?:camera|viewer|us)\b|\binto the distance\b|\brecedes?\b|\breceding\b|"
       r"\bmoves? away\b|\bwalks? away\b|\bgoes? away\b|\bdrives? away\b"), "away"),
 )
