@@ -92,7 +92,8 @@ def test_traces_against_the_real_vllm_server(vllm_server, tmp_path: Path) -> Non
     build(load_synth(tmp_path / "bench")[:3], tmp_path / "ds", longest_side=112, progress=False)
     report = make_traces(tmp_path / "ds", vllm_server.base_url, vllm_server.model, tmp_path / "traces.jsonl",
                          max_images=2, max_tokens=48, timeout=300)
-    # random weights: every reply is gibberish, so each one must be rejected with a reason, not crash
+    print(report)
+    # random weights: the replies are gibberish, so each one is rejected with a reason (or, by chance, written)
     assert report["requests"] == 3
     assert report["written"] + sum(report["rejected"].values()) == 3
     assert not any(k.startswith("request failed") for k in report["rejected"]), report
