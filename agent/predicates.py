@@ -126,20 +126,6 @@ def _partner(m: Motion, others: Sequence[Motion], interval: tuple[int, int] | No
     return max(set(ids), key=ids.count) if ids else None
 
 
-def _own_closing(m: Motion, others: Sequence[Motion]) -> np.ndarray:
-    """Per second: how fast ``m`` itself moves towards its nearest other (box sizes per second)."""
-    _, who = _nearest(m, others)
-    out = np.zeros(len(m.seconds))
-    for i, (sec, o) in enumerate(zip(m.seconds, who)):
-        if o is None or (j := o.index(int(sec))) is None:
-            continue
-        gap = o.centre[j] - m.centre[i]
-        norm = float(np.linalg.norm(gap))
-        if norm > 0:
-            out[i] = float(np.array([m.vx[i], m.vy[i]]) @ gap / norm)
-    return out
-
-
 def scene_speed(motions: Sequence[Motion], th: Thresholds | None = None) -> float:
     """The typical speed of the moving objects in a scene (median over moving seconds; 0 if none)."""
     th = th or Thresholds()
@@ -187,6 +173,40 @@ def _edge_event(predicate: str, m: Motion, frame: tuple[int, int], direction: Di
             max(int(m.seconds[0]), span[1] - th.min_len + 1), span[1])
     what = f"{'enters' if entering else 'leaves'} on the {side}"
     return _result(m, [span], np.ones(n), what)
+
+
+def _approach(m: Motion, others: Sequence[Motion], th: Thresholds) -> Holds:
+    """Walking up to someone who waits: for each other track, the seconds ``m`` itself closes the gap
+    to it, ending with ``m`` stopped close by (passing by is no approach); the longest such approach."""
+    moving = _moving_mask(m, th, None)
+    slow = m.activity <= th.move_on * 1.5
+    best: tuple[int, tuple[int, int] | None, int | None] = (0, None, None)
+    for o in others:
+        if o.track_id == m.track_id:
+            continue
+        dist = np.full(len(m.seconds), np.inf)
+        own = np.zeros(len(m.seconds))
+        for i, sec in enumerate(m.seconds):
+            if (j := o.index(int(sec))) is None:
+                continue
+            gap = o.centre[j] - m.centre[i]
+            norm = float(np.linalg.norm(gap))
+            dist[i] = norm / max(float(np.sqrt(m.size[i] * o.size[j])), 1.0)
+            own[i] = float(np.array([m.vx[i], m.vy[i]]) @ gap) / norm if norm > 0 else 0.0
+        mask = [mv and c >= th.approach_rate for mv, c in zip(moving, own)]
+        for s, e in _spans(m, mask, th):
+            arrived = [int(k) for k, d, still in zip(m.seconds, dist, slow)
+                       if e <= k <= e + 3 and d <= th.near_sizes * 1.5 and still]
+            waits = (o.seconds >= s) & (o.seconds <= e)
+            if not arrived or not waits.any() or float(np.median(o.activity[waits])) > th.move_on * 2:
+                continue
+            span = (s, arrived[0])
+            if span[1] - span[0] + 1 > best[0]:
+                best = (span[1] - span[0] + 1, span, o.track_id)
+    if best[1] is None:
+        return Holds(reason=f"track {m.track_id} walks up to nobody who waits")
+    out = _result(m, [best[1]], np.ones(len(m.seconds)), "walks up to someone who waits")
+    return out.model_copy(update={"partner": best[2]})
 
 
 def _together_mask(m: Motion, others: Sequence[Motion], th: Thresholds) -> list[bool]:
@@ -315,12 +335,12 @@ def evaluate(
         return _result(m, _spans(m, mask, th), 1 - speed_sig, "moving slowly")
 
     if predicate == "stationary":
-        mask = hysteresis(-m.speed, -th.still_on, -th.still_off)
+        mask = hysteresis(-m.activity, -th.still_on, -th.still_off)
         return _result(m, _spans(m, mask, th), 1 - speed_sig, "stationary")
 
     if predicate in ("starts_moving", "stops"):
         moving = _moving_mask(m, th, direction)
-        still = hysteresis(-m.speed, -th.still_on, -th.still_off)
+        still = hysteresis(-m.activity, -th.still_on, -th.still_off)
         move_spans = _spans(m, moving, th)
         still_spans = _spans(m, still, th, min_len=1)
         spans = []
@@ -359,27 +379,7 @@ def evaluate(
         if len(idx) > 1:
             closing[idx] = -np.gradient(dist[idx], m.seconds[idx])
         if predicate == "approaches":
-            moving = _moving_mask(m, th, None)
-            own = _own_closing(m, others)  # the approacher closes the gap itself (not the one approached)
-            mask = [mv and c >= th.approach_rate and o >= th.approach_rate
-                    for mv, c, o in zip(moving, np.nan_to_num(closing, nan=-1.0), own)]
-            spans = []
-            slow = m.speed <= th.move_on * 1.5
-            for s, e in _spans(m, mask, th):
-                # Walking up to someone ends with the walker stopped close to them (passing by is no
-                # approach); the approach runs until the first second it is there.
-                arrived = [int(k) for k, d, still in zip(m.seconds, dist, slow)
-                           if e <= k <= e + 3 and d <= th.near_sizes * 1.5 and still]
-                if arrived:
-                    spans.append((s, arrived[0]))
-            out = _result(m, spans, np.clip(np.nan_to_num(closing) / 0.5, 0, 1), "approaches another object")
-            partner = _partner(m, others, out.interval)
-            other = next((o for o in others if o.track_id == partner), None)
-            if other is not None and out.interval is not None:
-                sel = (other.seconds >= out.interval[0]) & (other.seconds <= out.interval[1])
-                if sel.any() and float(np.median(other.speed[sel])) > th.move_on * 2:
-                    return Holds(reason=f"track {m.track_id} walks towards someone who is not waiting")
-            return out.model_copy(update={"partner": partner})
+            return _approach(m, others, th)
         near = dist <= th.near_sizes
         spans = []
         for s, e in _spans(m, near.tolist(), th, min_len=1):
@@ -391,7 +391,7 @@ def evaluate(
                 else:
                     break
             # ... and ends where they stand together (the first still second of the near run).
-            still = [int(k) for k, v in zip(m.seconds, m.speed) if s <= k <= e and v <= th.move_on * 1.5]
+            still = [int(k) for k, v in zip(m.seconds, m.activity) if s <= k <= e and v <= th.move_on * 1.5]
             if start < s or still:
                 spans.append((start, still[0] if still else e))
         spans = [s for s in spans if s[1] - s[0] + 1 >= th.min_len]
