@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from training.rewards import RewardWeights, ScoredBatch, VerifierReward
+from training.rewards import RewardWeights, ScoredBatch, reward_functions
 from training.textgrid import TextExample, TextTaskConfig, make_examples, vocabulary
 from training.tiny import make_model, make_tokenizer
 
@@ -127,15 +127,15 @@ def run(out: str | Path, cfg: SmokeConfig | None = None, *, sft_model_dir: str |
     grpo_data.save_to_disk(str(out / "grpo-data"))
     t_sft = time.monotonic() - t0
     recorder = _Recorder(out, cfg.weights, cfg.samples_per_step)
-    reward = VerifierReward(cfg.weights, sink=recorder)
+    funcs, weights = reward_functions(cfg.weights, sink=recorder)
     args = GRPOConfig(
         **_common_args(out / "grpo", cfg.seed), max_steps=cfg.grpo_steps, learning_rate=cfg.grpo_lr,
         per_device_train_batch_size=cfg.grpo_prompts * cfg.num_generations, num_generations=cfg.num_generations,
         max_completion_length=12 * cfg.task.seconds + 8, temperature=cfg.temperature,
         epsilon=0.2, epsilon_high=0.28, beta=0.0, loss_type="dapo", lr_scheduler_type="constant",
-        shuffle_dataset=False,
+        shuffle_dataset=False, reward_weights=weights,
     )
-    grpo = GRPOTrainer(model=model, reward_funcs=[reward], args=args, processing_class=tok,
+    grpo = GRPOTrainer(model=model, reward_funcs=funcs, args=args, processing_class=tok,
                        train_dataset=grpo_data)
     grpo.train()
     rows = recorder.rows
