@@ -116,8 +116,10 @@ def test_ids_stable_across_seconds(seen: Perception) -> None:
             h = max(y2 - y1, v2 - v1)
             shift = np.hypot((x1 + x2 - u1 - u2) / 2, (y1 + y2 - v1 - v2) / 2) / h / (b - a)
             steps.append(shift)
-    # one id follows one object: per-second moves stay within the tracker's motion gate
-    assert np.quantile(steps, 0.9) < 0.8
+    # one id follows one object: most per-second moves stay within the gate of a track with a velocity
+    # (measured 0.78 at the 90th percentile; a new track's wider gate and stitching allow the rest)
+    cfg = AssociationConfig()
+    assert np.quantile(steps, 0.9) < cfg.gate + cfg.gate_per_s
     for k in seen.indices:  # no object is claimed twice at one second
         boxes = [t.boxes[k] for t in tracks if k in t.boxes]
         for i in range(len(boxes)):
