@@ -173,11 +173,14 @@ def refine(state: GroundState, runtime: Runtime[Deps]) -> dict:
 
 
 def smooth(state: GroundState, runtime: Runtime[Deps]) -> dict:
-    """Inter-second smoothing of each referent's boxes inside its interval; short gaps filled."""
+    """Each referent's boxes inside its interval, short gaps filled; boxes a model wrote are smoothed
+    over the seconds (detector boxes are not: measured, smoothing them lowers their IoU with the truth,
+    ``bench/smooth_compare.py``)."""
     from tools.smooth import fill_gaps, smooth_boxes
 
     deps = runtime.context
     t = time.perf_counter()
+    model_boxes = getattr(deps.planner, "direct", False) and state.get("planner") == deps.planner.name
     by_id = {tr.id: tr for tr in state.get("tracks", [])}
     info = state["info"]
     last = last_second(info)
@@ -188,7 +191,7 @@ def smooth(state: GroundState, runtime: Runtime[Deps]) -> dict:
         raw = {k: b for k, b in (p.boxes or tr.boxes).items() if s <= k <= e}
         if not raw:
             continue
-        boxes = fill_gaps(smooth_boxes(raw), max_gap=3)
+        boxes = fill_gaps(smooth_boxes(raw) if model_boxes else raw, max_gap=3)
         w, h = info.width, info.height
         boxes = {k: (min(max(b[0], 0.0), w), min(max(b[1], 0.0), h), min(max(b[2], 0.0), w), min(max(b[3], 0.0), h))
                  for k, b in boxes.items()}
@@ -196,8 +199,8 @@ def smooth(state: GroundState, runtime: Runtime[Deps]) -> dict:
                                   score=p.score))
     deps.progress("smooth", _SPAN["smooth"][1], "smoothed")
     return {"referents": referents,
-            "trace": _stamp([event("smooth", "tool", f"smooth_boxes + fill_gaps on {len(referents)} referent(s)")],
-                            deps),
+            "trace": _stamp([event("smooth", "tool", f"{'smooth_boxes + ' if model_boxes else ''}fill_gaps on "
+                                   f"{len(referents)} referent(s)")], deps),
             "timings": {"smooth": time.perf_counter() - t}}
 
 
