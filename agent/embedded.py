@@ -259,14 +259,19 @@ class EmbeddedPlanner:
         assert plan is not None
         cands, events = self._candidates(scene, plan)
         if not cands and plan.count is not None and plan.predicate != "present":
-            # A singular query whose action no track shows: the best effort is the most salient object
-            # of the named kind (an empty answer scores nothing), and the trace says so.
-            loose = self._candidates(scene, plan.model_copy(update={"predicate": "present", "span": "track",
-                                                                     "camera": None}))[0]
-            if loose:
-                cands = loose
-                events.append(event("choose_referents", "note", f"no {', '.join(plan.classes) or 'object'} is "
-                                    f"seen doing '{plan.predicate}': best effort, answering the most salient one"))
+            # A singular query whose action no track shows in full: the best effort is an object of the
+            # named kind moving the said way, else the most salient one (an empty answer scores nothing),
+            # and the trace says so.
+            ladder = [("moving", plan.direction)] if plan.direction and plan.predicate != "moving" else []
+            for predicate, direction in [*ladder, ("present", None)]:
+                loose = self._candidates(scene, plan.model_copy(update={
+                    "predicate": predicate, "direction": direction, "span": "track", "camera": None}))[0]
+                if loose:
+                    cands = loose
+                    what = f"moving {direction}" if predicate == "moving" else "the most salient one"
+                    events.append(event("choose_referents", "note", f"no {', '.join(plan.classes) or 'object'} "
+                                        f"is seen doing '{plan.predicate}' in full: best effort, {what}"))
+                    break
         if not cands:
             what = ", ".join(plan.classes) or "object"
             seen = sorted({t.label for t in scene.tracks})

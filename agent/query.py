@@ -373,7 +373,7 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
         known = {i + k for i, _, w in mentions for k in range(len(w.split()))}
         unread = [t for j, t in enumerate(tokens) if j not in known and not _skippable(t) and t not in _QUANTIFIERS
                   and t not in UPPER_WORDS | LOWER_WORDS and canonical_class(t) is None
-                  and not (riding and t in _RIDING_VERBS)]
+                  and not (riding and t in _RIDING_VERBS) and t not in _predicate_index()]
         if unread:
             notes.append(f"{', '.join(repr(t) for t in unread)} not in the vocabulary: best effort, answering "
                          f"every {' or '.join(classes) or 'object'} seen")

@@ -74,6 +74,9 @@ class AssociationConfig(BaseModel):
     stitch_gate_per_s: float = Field(0.3, ge=0, description="stitching gate growth per second of gap")
     stitch_max_cost: float = Field(1.0, gt=0, description="largest stitching cost accepted")
     min_observations: int = Field(2, ge=1, description="tracks with fewer observations are dropped")
+    glimpse_conf: float = Field(0.4, ge=0, le=1, description="... except a single confident sighting of an "
+                                "object other than a person (the detector sees a carriage's horse or a "
+                                "bicycle from behind only now and then)")
 
 
 @dataclass
@@ -381,6 +384,12 @@ def stitch(chains: list[Chain], frames: Sequence[Frame], config: AssociationConf
     return chains
 
 
+def _glimpse(chain: Chain, frames: Sequence[Frame], cfg: AssociationConfig) -> bool:
+    """A chain of one confident sighting of a non-person object (kept: see ``glimpse_conf``)."""
+    (f, d), *rest = chain
+    return not rest and frames[f].kind[d] != "person" and frames[f].conf[d] >= cfg.glimpse_conf
+
+
 def associate(frames: Sequence[Frame], config: AssociationConfig | None = None) -> tuple[list[Chain], list[Ambiguity]]:
     """Link then stitch ``frames`` (time order); chains with too few observations are dropped.
 
@@ -388,6 +397,6 @@ def associate(frames: Sequence[Frame], config: AssociationConfig | None = None) 
     """
     cfg = config or AssociationConfig()
     chains, amb = link(frames, cfg)
-    chains = [c for c in stitch(chains, frames, cfg) if len(c) >= cfg.min_observations]
+    chains = [c for c in stitch(chains, frames, cfg) if len(c) >= cfg.min_observations or _glimpse(c, frames, cfg)]
     chains.sort(key=lambda c: (c[0][0], c[0][1]))
     return chains, amb
