@@ -56,7 +56,7 @@ def test_tiny_cpu_recipe_matches_the_smoke_run() -> None:
     assert r.grpo is not None and r.grpo.use_vllm is False
     assert (r.grpo.learning_rate, r.grpo.temperature, r.grpo.max_steps, r.grpo.num_generations) == \
         (smoke.grpo_lr, smoke.temperature, smoke.grpo_steps, smoke.num_generations)
-    assert r.grpo.batch_size == smoke.grpo_prompts * smoke.num_generations
+    assert r.grpo.batch_size == smoke.grpo_prompts * smoke.num_generations and r.rewards == smoke.weights
     assert r.grpo.max_completion_length == 12 * smoke.task.seconds + 8
 
 

@@ -44,9 +44,9 @@ class SmokeConfig(BaseModel):
     grpo_steps: int = Field(30, ge=1)
     grpo_prompts: int = Field(4, ge=1, description="prompts per GRPO step")
     num_generations: int = Field(8, ge=2, description="group size G")
-    grpo_lr: float = Field(1e-3, gt=0)
-    temperature: float = Field(0.7, gt=0, description="sampling temperature of the GRPO groups")
-    weights: RewardWeights = RewardWeights()
+    grpo_lr: float = Field(5e-4, gt=0)
+    temperature: float = Field(0.5, gt=0, description="sampling temperature of the GRPO groups")
+    weights: RewardWeights = RewardWeights(tIoU=1.0, mvIoU=1.0, format=0.5)
     samples_per_step: int = Field(4, ge=0, description="completions written to samples.jsonl per step")
 
 
@@ -207,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
               f"format rate at end {s['format_rate_end']:.2f}: {'PASS' if ok else 'FAIL'}")
         return 0 if ok else 1
     sft_dir = Path(a.sft_model) if a.sft_model else out / "sft-model"
-    runs = {"tIoU+mvIoU": RewardWeights(tIoU=1, mvIoU=1), "mvIoU only": RewardWeights(tIoU=0, mvIoU=1)}
+    fmt = cfg.weights.format              # the same format term in both runs
+    runs = {"tIoU+mvIoU": RewardWeights(tIoU=1, mvIoU=1, format=fmt), "mvIoU only": RewardWeights(tIoU=0, mvIoU=1, format=fmt)}
     curves, table = {}, []
     for name, w in runs.items():
         sub = out / ("combined" if "+" in name else "mviou-only")
