@@ -91,6 +91,22 @@ def test_the_car_ahead_of_the_camera(film, config):
     assert 160 < (x1 + x2) / 2 < 480  # in front: the middle of the picture
 
 
+def test_the_horse_drawn_carriage(film, config):
+    result = ground(film, "a horse-drawn carriage crossing the street", config)
+    assert len(result.referents) == 1, [e.message for e in result.trace]
+    r = result.referents[0]
+    assert r.label == "horse" and _overlaps(r.interval, 24, 29), (r.label, r.interval)
+    x1, y1, x2, y2 = r.boxes[r.interval[0]]
+    assert x2 - x1 > 120 and y2 - y1 > 120  # the carriage is large in the middle of the picture
+
+
+def test_a_car_crossing_from_the_right(film, config):
+    result = ground(film, "a car crossing from the right", config)
+    assert len(result.referents) == 1
+    r = result.referents[0]
+    assert r.label in {"car", "truck", "bus"} and _overlaps(r.interval, 51, 55), (r.label, r.interval)
+
+
 def test_the_streetcar(film, config):
     result = ground(film, "the streetcar", config)
     assert len(result.referents) == 1
