@@ -1,80 +1,66 @@
-"""The embedded planner end to end on the synthetic benchmark (exact ground truth), scored by the verifier.
+"""The embedded planner on both splits of the synthetic benchmark, per kind of query, with floors.
 
-``stag synth``'s ``small`` preset: 3 ten-second videos, 46 queries (22 single-referent, 24
-multi-referent) over stand / walk / enter / leave / cross / follow / lead / meet / stop / start /
-approach / turn back. The floors are set under what was measured (see the README's agent section)
-so that a real regression fails, not noise. The default suite runs the fast YOLOv3-tiny detector;
-the ``slow`` test runs the product default (people from the person model).
+``stag synth --preset small`` in its ``tune`` and ``heldout`` splits (4 twelve-second videos each,
+every kind of query of the grounding issue, people 40-200 px, held-out plates, mirrored sprites and
+paraphrases never used in tune), grounded with the product's default settings and scored like
+``bench/agent_bench.py`` (the verifier's one-to-one multi-referent score). The floors sit under what
+was measured (README, agent section; the command is in the table's caption) so that a kind that
+regresses fails, not noise: perception is deterministic, so the margin only absorbs deliberate changes.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
 from agent.api import GroundConfig
-from evaluation.secondlevel import evaluate
+from bench import agent_bench
 from stagdata.synth.generate import generate
 
-
-@pytest.fixture(scope="module")
-def bench(tmp_path_factory) -> str:
-    root = tmp_path_factory.mktemp("bench")
-    generate("small", root, seed=0)
-    return str(root)
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory) -> str:
-    return str(tmp_path_factory.mktemp("cache"))
+FLOORS: dict[str, tuple[float, float]] = {
+    # kind: (m_tIoU, m_mvIoU) over both splits; measured minus 0.1 (README, agent section)
+    "away": (0.40, 0.45), "cross": (0.55, 0.40), "enter": (0.60, 0.40), "follow": (0.65, 0.25),
+    "leave": (0.55, 0.35), "meet": (0.45, 0.50), "ordinal": (0.65, 0.25), "pass": (0.90, 0.70),
+    "run": (0.90, 0.70), "stand": (0.55, 0.30), "start": (0.55, 0.30), "stop": (0.70, 0.30),
+    "together": (0.50, 0.50), "toward": (0.40, 0.50), "turn_back": (0.80, 0.40), "walk": (0.50, 0.40),
+}
+OVERALL = {"tune": (0.60, 0.40), "heldout": (0.65, 0.48)}  # measured 0.678 / 0.472 and 0.744 / 0.557
 
 
 @pytest.fixture(scope="module")
-def report_tiny(bench, cache) -> dict:
-    return evaluate(bench, GroundConfig(detector="coco", cache_dir=cache))
+def rows(tmp_path_factory) -> dict[str, list[dict]]:
+    root = tmp_path_factory.mktemp("synth")
+    config = GroundConfig(cache_dir=str(tmp_path_factory.mktemp("cache")))
+    out = {}
+    for split in ("tune", "heldout"):
+        manifest = generate("small", root / split, seed=0, split=split)
+        out[split] = agent_bench.run_split(manifest, config, limit=None, baselines=False)
+    return out
 
 
-def test_every_query_is_scored(report_tiny):
-    queries = report_tiny["queries"]
-    assert len(queries) == 46
-    assert report_tiny["single"]["queries"] == 22 and report_tiny["multi"]["queries"] == 24
-    assert all(0.0 <= q["vIoU"] <= q["tIoU"] + 1e-9 for q in queries)
+def test_every_kind_is_asked_in_both_splits(rows):
+    for split, got in rows.items():
+        kinds = {r["kind"] for r in got}
+        assert set(FLOORS) <= kinds, (split, set(FLOORS) - kinds)
 
 
-def test_floors_with_the_fast_detector(report_tiny):
-    s, single, multi = report_tiny["summary"], report_tiny["single"], report_tiny["multi"]
-    assert s["m_tIoU"] >= 0.50 and s["m_vIoU"] >= 0.20 and s["vIoU@0.3"] >= 0.18, s
-    assert single["m_vIoU"] >= 0.22 and multi["m_vIoU"] >= 0.10, (single, multi)
-    assert s["HOTA"] >= 0.25 and multi["HOTA"] >= 0.22, s
+@pytest.mark.parametrize("kind", sorted(FLOORS))
+def test_floor_per_kind(rows, kind):
+    both = [r for split in rows.values() for r in split if r["kind"] == kind]
+    got = agent_bench.summary(both, "agent")
+    t_floor, mv_floor = FLOORS[kind]
+    assert got["m_tIoU"] >= t_floor and got["m_mvIoU"] >= mv_floor, (kind, got)
 
 
-def test_plural_queries_give_several_referents(report_tiny):
-    multi = [q for q in report_tiny["queries"] if q["multi"]]
-    assert sum(q["n_pred"] >= 2 for q in multi) >= len(multi) // 2
-    counted = [q for q in multi if q["text"].startswith(("the two ", "the three "))]
-    assert counted and all(q["n_pred"] <= q["n_gt"] for q in counted)
+@pytest.mark.parametrize("split", ["tune", "heldout"])
+def test_overall_floor_and_one_pass_at_one_frame_per_second(rows, split):
+    got = agent_bench.summary(rows[split], "agent")
+    t_floor, mv_floor = OVERALL[split]
+    assert got["m_tIoU"] >= t_floor and got["m_mvIoU"] >= mv_floor, got
+    assert got["det_frames_per_s"] <= 1.5, got  # 1 FPS plus adaptive extra frames where ambiguous
+    assert got["model_calls_per_query"] == 0
 
 
-def test_cli_eval_agent_json(bench, cache):
-    proc = subprocess.run(
-        [sys.executable, "-m", "agent.cli", "eval-agent", "--bench", bench, "--limit", "4", "--json",
-         "--detector", "coco", "--cache", cache],
-        capture_output=True, text=True, timeout=600, check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    report = json.loads(proc.stdout)
-    assert report["summary"]["queries"] == 4
-    assert {"m_tIoU", "m_mvIoU", "m_vIoU", "vIoU@0.3", "vIoU@0.5", "HOTA"} <= set(report["summary"])
-
-
-@pytest.mark.slow
-def test_floors_with_the_default_detector(bench, tmp_path):
-    report = evaluate(bench, GroundConfig(cache_dir=str(tmp_path)))
-    s, single, multi = report["summary"], report["single"], report["multi"]
-    assert s["m_tIoU"] >= 0.55 and s["m_mvIoU"] >= 0.42 and s["m_vIoU"] >= 0.33, s
-    assert s["vIoU@0.3"] >= 0.55 and s["vIoU@0.5"] >= 0.28, s
-    assert single["m_vIoU"] >= 0.38 and multi["m_vIoU"] >= 0.27, (single, multi)
-    assert s["HOTA"] >= 0.4 and multi["HOTA"] >= 0.37, s
+def test_plural_answers_do_not_over_count(rows):
+    plural = [r for split in rows.values() for r in split if r["form"] == "plural"]
+    over = sum(r["agent"]["n"] > r["n_gt"] for r in plural)
+    assert plural and over <= 0.25 * len(plural), over
