@@ -22,7 +22,6 @@ import numpy as np
 
 from tools.track import Track
 
-
 DEPTH_WEIGHT = 4.0
 """Box sizes per second that one unit of d ln(height)/dt counts as (see :attr:`Motion.activity`)."""
 

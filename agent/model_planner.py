@@ -46,7 +46,17 @@ from agent.model_client import (
     fit,
     image_tokens,
 )
-from agent.plan import Decision, Pick, PlannerFailure, Scene, Window, class_matches, event, in_focus, last_second
+from agent.plan import (
+    Decision,
+    Pick,
+    PlannerFailure,
+    Scene,
+    Window,
+    class_matches,
+    event,
+    in_focus,
+    last_second,
+)
 from agent.query import QueryPlan
 from tools.track import Track
 from verifier.result import TraceEvent, VideoInfo

@@ -214,10 +214,10 @@ SIZES: dict[str, str] = {
 """Size words (relative to the other objects of the class)."""
 
 CAMERA_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"\b(?:in front of|ahead of) (?:the |our )?(?:camera|viewer|us|vehicle|tram|streetcar|cable car)\b|"
-     r"\bahead of us\b|\bin front of us\b|\bright in front\b|\bstraight ahead\b", "ahead"),
-    (r"\bpass(?:es|ing)? (?:by )?(?:the )?(?:camera|viewer|us)\b|\bgoes? past (?:the )?(?:camera|us)\b|"
-     r"\boverta(?:kes?|king) (?:the )?(?:camera|us)\b", "passing"),
+    ((r"\b(?:in front of|ahead of) (?:the |our )?(?:camera|viewer|us|vehicle|tram|streetcar|cable car)\b|"
+     r"\bahead of us\b|\bin front of us\b|\bright in front\b|\bstraight ahead\b"), "ahead"),
+    ((r"\bpass(?:es|ing)? (?:by )?(?:the )?(?:camera|viewer|us)\b|\bgoes? past (?:the )?(?:camera|us)\b|"
+     r"\boverta(?:kes?|king) (?:the )?(?:camera|us)\b"), "passing"),
 )
 """Relations to the camera in footage shot from a moving vehicle (first match wins); "toward the
 camera" is a direction (see DIRECTION_PATTERNS)."""

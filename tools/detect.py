@@ -22,7 +22,6 @@ Class words from queries go through :func:`canonical_class` / :func:`resolve_cla
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,120 +33,12 @@ import supervision as sv
 
 from tools.assets import asset_path
 from tools.runtime import BACKENDS, DETECTOR_SPECS, ModelRegistry, check_detector_spec
-
-PERSON_ALIASES = ("normal", "fall", "person", "people", "pedestrian", "human")
-"""Class names that mean "person" in a checkpoint's own vocabulary (the bundled person model uses Normal/Fall)."""
-
-# Words people use for COCO classes. Values are COCO names as the bundled coco.names spells them.
-_SYNONYMS: dict[str, str] = {
-    **{w: "person" for w in (
-        "people", "persons", "pedestrian", "man", "men", "woman", "women", "boy", "girl", "child",
-        "children", "kid", "human", "walker", "runner", "rider", "player", "someone", "guy", "lady",
-        "gentleman", "passenger", "crowd", "figure", "individual", "adult", "worker", "officer",
-    )},
-    **{w: "car" for w in ("automobile", "auto", "sedan", "taxi", "cab", "jeep", "van", "suv", "motorcar")},
-    **{w: "bus" for w in ("coach", "omnibus", "trolleybus", "tram", "streetcar", "trolley", "cable car")},
-    **{w: "truck" for w in ("lorry", "pickup", "wagon")},
-    **{w: "motorbike" for w in ("motorcycle", "scooter", "moped")},
-    **{w: "bicycle" for w in ("bike", "cycle", "cyclist")},
-    **{w: "horse" for w in ("carriage", "cart", "buggy", "stagecoach", "pony", "horses")},
-    **{w: "train" for w in ("locomotive", "railcar")},
-    **{w: "aeroplane" for w in ("airplane", "plane", "aircraft", "jet")},
-    **{w: "boat" for w in ("ship", "ferry", "canoe", "yacht")},
-    **{w: "dog" for w in ("puppy",)},
-    **{w: "cat" for w in ("kitten",)},
-    **{w: "sofa" for w in ("couch",)},
-    **{w: "tvmonitor" for w in ("tv", "television", "monitor")},
-    **{w: "diningtable" for w in ("table",)},
-    **{w: "pottedplant" for w in ("plant",)},
-    **{w: "cell phone" for w in ("phone", "smartphone", "mobile")},
-    **{w: "handbag" for w in ("bag", "purse")},
-    **{w: "sports ball" for w in ("ball", "football", "soccer ball")},
-}
-
-CLASS_GROUPS: dict[str, tuple[str, ...]] = {
-    "vehicle": ("bicycle", "car", "motorbike", "bus", "train", "truck"),
-    "animal": ("bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe"),
-    "object": (),  # every class
-    "thing": (),
-}
-"""Words that stand for several COCO classes (an empty tuple means every class)."""
-
-_FIRST_OF_GROUP = {"vehicle": "car", "animal": "dog"}
+from tools.vocabulary import PERSON_ALIASES, canonical_class, resolve_classes
 
 
 def coco_names() -> list[str]:
     """The 80 COCO class names of the bundled YOLOv3-tiny, in class-id order."""
     return [n.strip() for n in asset_path("coco_names").read_text().splitlines() if n.strip()]
-
-
-def _singular(word: str) -> str:
-    for suffix, repl in (("ies", "y"), ("ches", "ch"), ("shes", "sh"), ("sses", "ss"), ("es", "e"), ("s", "")):
-        if word.endswith(suffix) and len(word) > len(suffix) + 2:
-            return word[: -len(suffix)] + repl
-    return word
-
-
-def _normal(word: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", word.strip().lower())
-
-
-def canonical_class(word: str) -> str | None:
-    """The COCO class a word names ("people" -> "person", "vehicle" -> "car"), or None if none.
-
-    Plurals and common synonyms are understood; for a group word the most common member is
-    returned (use :func:`resolve_classes` for every member).
-
-    >>> [canonical_class(w) for w in ("person", "Cars", "motorcycle", "cable car", "carriage", "xyz")]
-    ['person', 'car', 'motorbike', 'bus', 'horse', None]
-    """
-    names = set(coco_names())
-    w = _normal(word)
-    for candidate in (w, _singular(w)):
-        if candidate in names:
-            return candidate
-        if candidate in _SYNONYMS:
-            return _SYNONYMS[candidate]
-        if candidate in _FIRST_OF_GROUP:
-            return _FIRST_OF_GROUP[candidate]
-        if candidate.replace(" ", "") in names:  # "dining table" -> "diningtable"
-            return candidate.replace(" ", "")
-    return None
-
-
-def resolve_classes(words: Sequence[str] | None) -> list[str] | None:
-    """COCO class names for a list of words, groups expanded; None means every class.
-
-    Raises ``ValueError`` naming any word that is no known class.
-
-    >>> resolve_classes(["people", "horse"])
-    ['horse', 'person']
-    >>> resolve_classes(None) is None
-    True
-    """
-    if words is None:
-        return None
-    out: set[str] = set()
-    unknown = []
-    for word in words:
-        w = _singular(_normal(word))
-        if w in CLASS_GROUPS or _normal(word) in CLASS_GROUPS:
-            group = CLASS_GROUPS.get(w) or CLASS_GROUPS.get(_normal(word), ())
-            if not group:
-                return None
-            out.update(group)
-            continue
-        name = canonical_class(word)
-        if name is None:
-            unknown.append(word)
-        else:
-            out.add(name)
-    if unknown:
-        raise ValueError(
-            f"unknown class word(s) {unknown}; use COCO classes such as person, car, bus, horse, bicycle "
-            f"(or synonyms like people, vehicle)"
-        )
-    return sorted(out)
 
 
 @runtime_checkable
