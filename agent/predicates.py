@@ -263,6 +263,165 @@ def _pair_mask(predicate: str, m: Motion, others: Sequence[Motion], th: Threshol
     return out
 
 
+class _Ask(BaseModel):
+    """One predicate question about one track: its motion and the scene around it."""
+
+    model_config = {"arbitrary_types_allowed": True}
+
+    m: Motion
+    frame: tuple[int, int]
+    direction: Direction | None
+    others: Sequence[Motion]
+    window: tuple[int, int]
+    th: Thresholds
+    typical_speed: float
+
+    @property
+    def speed_signal(self) -> np.ndarray:
+        return np.clip(self.m.speed / max(self.th.fast_on, 1e-6), 0, 1)
+
+
+def _with_partner(q: _Ask, out: Holds) -> Holds:
+    return out.model_copy(update={"partner": _partner(q.m, q.others, out.interval)})
+
+
+def _present(q: _Ask, _name: str) -> Holds:
+    n = len(q.m.seconds)
+    return _result(q.m, _spans(q.m, [True] * n, q.th, min_len=1), np.ones(n), "visible")
+
+
+def _moving(q: _Ask, _name: str) -> Holds:
+    m, th = q.m, q.th
+    return _result(m, _spans(m, _moving_mask(m, th, q.direction), th), np.clip(m.speed / max(th.move_on * 2, 1e-6), 0, 1),
+                   "moving" + (f" {q.direction}" if q.direction else ""))
+
+
+def _crosses(q: _Ask, _name: str) -> Holds:
+    """All the way across: in from one side edge, out at the other (the road or the picture)."""
+    m, th, w = q.m, q.th, q.frame[0]
+    zone = th.edge_zone * w
+    first, last = m.boxes[0], m.boxes[-1]
+    rightwards = last[0] + last[2] > first[0] + first[2]
+    if q.direction in ("left", "right") and rightwards != (q.direction == "right"):
+        return Holds(reason=f"track {m.track_id} does not cross towards the {q.direction}")
+    # a track that starts (ends) inside the video and the picture may have been missed at the edge by a
+    # second: its first (last) box then counts if it is in the outer quarter.
+    z_in = zone if m.seconds[0] <= q.window[0] else 0.25 * w
+    z_out = zone if m.seconds[-1] >= q.window[1] else 0.25 * w
+    ends = ((first[0] <= z_in and last[2] >= w - z_out) if rightwards else
+            (first[2] >= w - z_in and last[0] <= z_out))
+    if not ends or abs(m.dx_pixels(int(m.seconds[0]), int(m.seconds[-1]))) < 0.5 * w:
+        return Holds(reason=f"track {m.track_id} does not cross the whole picture")
+    return _result(m, [(int(m.seconds[0]), int(m.seconds[-1]))], q.speed_signal, "crosses the frame")
+
+
+def _fast(q: _Ask, _name: str) -> Holds:
+    """Running: fast in body heights per second, or relative to the scene's typical speed."""
+    m, th = q.m, q.th
+    on = (min(th.fast_on, max(th.fast_floor, th.fast_relative * q.typical_speed)) if q.typical_speed
+          else th.fast_on)
+    mask = hysteresis(m.speed, on, on * th.fast_off / th.fast_on)
+    if len(m.seconds) <= 3:  # a runner crosses the picture in a few seconds
+        return _result(m, _spans(m, mask, th, min_len=1), q.speed_signal, "moving fast")
+    if q.direction is not None:
+        mask = [a and b for a, b in zip(mask, _moving_mask(m, th, q.direction))]
+    return _result(m, _spans(m, mask, th), q.speed_signal, "moving fast")
+
+
+def _slow(q: _Ask, _name: str) -> Holds:
+    moving = _moving_mask(q.m, q.th, q.direction)
+    mask = [a and s < q.th.slow_below for a, s in zip(moving, q.m.speed)]
+    return _result(q.m, _spans(q.m, mask, q.th), 1 - q.speed_signal, "moving slowly")
+
+
+def _stationary(q: _Ask, _name: str) -> Holds:
+    mask = hysteresis(-q.m.activity, -q.th.still_on, -q.th.still_off)
+    return _result(q.m, _spans(q.m, mask, q.th), 1 - q.speed_signal, "stationary")
+
+
+def _start_or_stop(q: _Ask, name: str) -> Holds:
+    """A start is the second either side of the first moving second after standing; a stop runs from
+    a second before it to the end of the stand (as the synthetic ground truth defines them)."""
+    m, th = q.m, q.th
+    move_spans = _spans(m, _moving_mask(m, th, q.direction), th)
+    still_spans = _spans(m, hysteresis(-m.activity, -th.still_on, -th.still_off), th, min_len=1)
+    spans = []
+    for ms, me in move_spans:
+        for ss, se in still_spans:
+            if name == "starts_moving" and 0 <= ms - se <= th.max_gap + 1:
+                spans.append((max(ss, ms - 1), min(me, ms + 1)))
+            if name == "stops" and 0 <= ss - me <= th.max_gap + 1:
+                spans.append((max(ms, ss - 1), se))
+    return _result(m, spans, q.speed_signal, "starts moving" if name == "starts_moving" else "stops")
+
+
+def _edges(q: _Ask, name: str) -> Holds:
+    return _edge_event(name, q.m, q.frame, q.direction, q.window, q.th)
+
+
+def _turns_back(q: _Ask, _name: str) -> Holds:
+    """Moving one way, then the other: the reversal, a second and a half either side."""
+    m, th = q.m, q.th
+    axis = m.vx if q.direction in (None, "left", "right") else m.growth
+    on, off = (th.direction_on, th.direction_off) if axis is m.vx else (th.growth_on, th.growth_off)
+    pos = _spans(m, hysteresis(axis, on, off), th)
+    neg = _spans(m, hysteresis(-axis, on, off), th)
+    spans = [(max(a[0], a[1] - 1), min(b[1], b[0] + 1)) for a in pos + neg for b in pos + neg
+             if (a in pos) != (b in pos) and 0 <= b[0] - a[1] <= th.max_gap + 2]
+    return _result(m, spans, q.speed_signal, "turns back")
+
+
+def _approaches(q: _Ask, _name: str) -> Holds:
+    return _approach(q.m, q.others, q.th)
+
+
+def _meets(q: _Ask, _name: str) -> Holds:
+    """From the start of the mutual approach to the second both stand together."""
+    m, th = q.m, q.th
+    dist, _ = _nearest(m, q.others)
+    finite = np.isfinite(dist)
+    closing = np.full(len(m.seconds), np.nan)
+    idx = np.flatnonzero(finite)
+    if len(idx) > 1:
+        closing[idx] = -np.gradient(dist[idx], m.seconds[idx])
+    near = dist <= th.near_sizes
+    spans = []
+    for s, e in _spans(m, near.tolist(), th, min_len=1):
+        start = s
+        for i in np.flatnonzero((m.seconds < s) & finite)[::-1]:  # back to where they began closing in
+            if np.nan_to_num(closing[i]) > th.approach_rate / 2:
+                start = int(m.seconds[i])
+            else:
+                break
+        still = [int(k) for k, v in zip(m.seconds, m.activity) if s <= k <= e and v <= th.move_on * 1.5]
+        if start < s or still:
+            spans.append((start, still[0] if still else e))
+    spans = [s for s in spans if s[1] - s[0] + 1 >= th.min_len]
+    return _with_partner(q, _result(m, spans, np.where(near, 1.0, 0.5), "meets another object"))
+
+
+def _together(q: _Ask, _name: str) -> Holds:
+    out = _result(q.m, _spans(q.m, _together_mask(q.m, q.others, q.th), q.th), q.speed_signal,
+                  "moves together with another object")
+    return _with_partner(q, out)
+
+
+def _pairs(q: _Ask, name: str) -> Holds:
+    what = {"follows": "follows another object", "leads": "is followed by another object",
+            "overtakes": "overtakes another object"}[name]
+    return _with_partner(q, _result(q.m, _spans(q.m, _pair_mask(name, q.m, q.others, q.th), q.th),
+                                    q.speed_signal, what))
+
+
+PREDICATE_RULES = {
+    "present": _present, "moving": _moving, "crosses": _crosses, "fast": _fast, "slow": _slow,
+    "stationary": _stationary, "starts_moving": _start_or_stop, "stops": _start_or_stop, "enters": _edges,
+    "leaves": _edges, "turns_back": _turns_back, "approaches": _approaches, "meets": _meets,
+    "together": _together, "follows": _pairs, "leads": _pairs, "overtakes": _pairs,
+}
+"""Predicate name -> the rule that finds where it holds (one small function each)."""
+
+
 def evaluate(
     predicate: str,
     m: Motion,
@@ -286,128 +445,10 @@ def evaluate(
     >>> evaluate("stops", motion(stop), frame=(640, 360)).interval
     (4, 9)
     """
-    th = th or Thresholds()
-    n = len(m.seconds)
-    if n == 0:
+    if predicate not in PREDICATE_RULES:
+        raise ValueError(f"unknown predicate {predicate!r}")
+    if len(m.seconds) == 0:
         return Holds(reason=f"track {m.track_id} has no boxes")
-    window = window or (int(m.seconds[0]), int(m.seconds[-1]))
-    speed_sig = np.clip(m.speed / max(th.fast_on, 1e-6), 0, 1)
-
-    if predicate == "present":
-        return _result(m, _spans(m, [True] * n, th, min_len=1), np.ones(n), "visible")
-
-    if predicate in ("moving", "crosses"):
-        mask = _moving_mask(m, th, direction)
-        spans = _spans(m, mask, th)
-        if predicate == "crosses":
-            # All the way across: in from one side edge, out at the other (the road or the picture).
-            w, zone = frame[0], th.edge_zone * frame[0]
-            first, last = m.boxes[0], m.boxes[-1]
-            rightwards = last[0] + last[2] > first[0] + first[2]
-            if direction in ("left", "right") and rightwards != (direction == "right"):
-                return Holds(reason=f"track {m.track_id} does not cross towards the {direction}")
-            # a track that starts (ends) inside the video and the picture may have been missed at the
-            # edge by a second: its first (last) box then counts if it is in the outer quarter.
-            z_in = zone if m.seconds[0] <= window[0] else 0.25 * w
-            z_out = zone if m.seconds[-1] >= window[1] else 0.25 * w
-            ends = ((first[0] <= z_in and last[2] >= w - z_out) if rightwards else
-                    (first[2] >= w - z_in and last[0] <= z_out))
-            if not ends or abs(m.dx_pixels(int(m.seconds[0]), int(m.seconds[-1]))) < 0.5 * w:
-                return Holds(reason=f"track {m.track_id} does not cross the whole picture")
-            spans = [(int(m.seconds[0]), int(m.seconds[-1]))]
-            return _result(m, spans, speed_sig, "crosses the frame")
-        return _result(m, spans, np.clip(m.speed / max(th.move_on * 2, 1e-6), 0, 1),
-                       "moving" + (f" {direction}" if direction else ""))
-
-    if predicate == "fast":
-        on = min(th.fast_on, max(th.fast_floor, th.fast_relative * typical_speed)) if typical_speed else th.fast_on
-        mask = hysteresis(m.speed, on, on * th.fast_off / th.fast_on)
-        short = n <= 3  # a runner crosses the picture in a few seconds
-        if short:
-            return _result(m, _spans(m, mask, th, min_len=1), speed_sig, "moving fast")
-        if direction is not None:
-            mask = [a and b for a, b in zip(mask, _moving_mask(m, th, direction))]
-        return _result(m, _spans(m, mask, th), speed_sig, "moving fast")
-
-    if predicate == "slow":
-        moving = _moving_mask(m, th, direction)
-        mask = [a and s < th.slow_below for a, s in zip(moving, m.speed)]
-        return _result(m, _spans(m, mask, th), 1 - speed_sig, "moving slowly")
-
-    if predicate == "stationary":
-        mask = hysteresis(-m.activity, -th.still_on, -th.still_off)
-        return _result(m, _spans(m, mask, th), 1 - speed_sig, "stationary")
-
-    if predicate in ("starts_moving", "stops"):
-        moving = _moving_mask(m, th, direction)
-        still = hysteresis(-m.activity, -th.still_on, -th.still_off)
-        move_spans = _spans(m, moving, th)
-        still_spans = _spans(m, still, th, min_len=1)
-        spans = []
-        for ms, me in move_spans:
-            for ss, se in still_spans:
-                # As the synthetic ground truth defines them: a start is the second either side of the
-                # first moving second; a stop runs from a second before the stop to the end of the stand.
-                if predicate == "starts_moving" and 0 <= ms - se <= th.max_gap + 1:
-                    spans.append((max(ss, ms - 1), min(me, ms + 1)))
-                if predicate == "stops" and 0 <= ss - me <= th.max_gap + 1:
-                    spans.append((max(ms, ss - 1), se))
-        what = "starts moving" if predicate == "starts_moving" else "stops"
-        return _result(m, spans, speed_sig, what)
-
-    if predicate in ("enters", "leaves"):
-        return _edge_event(predicate, m, frame, direction, window, th)
-
-    if predicate == "turns_back":
-        axis = m.vx if direction in (None, "left", "right") else m.growth
-        on, off = (th.direction_on, th.direction_off) if axis is m.vx else (th.growth_on, th.growth_off)
-        pos = _spans(m, hysteresis(axis, on, off), th)
-        neg = _spans(m, hysteresis(-axis, on, off), th)
-        spans = []
-        for a in pos + neg:
-            for b in pos + neg:
-                if (a in pos) != (b in pos) and 0 <= b[0] - a[1] <= th.max_gap + 2:
-                    # the reversal, a second and a half either side
-                    spans.append((max(a[0], a[1] - 1), min(b[1], b[0] + 1)))
-        return _result(m, spans, speed_sig, "turns back")
-
-    if predicate in ("approaches", "meets"):
-        dist, _ = _nearest(m, others)
-        finite = np.isfinite(dist)
-        closing = np.full(n, np.nan)
-        idx = np.flatnonzero(finite)
-        if len(idx) > 1:
-            closing[idx] = -np.gradient(dist[idx], m.seconds[idx])
-        if predicate == "approaches":
-            return _approach(m, others, th)
-        near = dist <= th.near_sizes
-        spans = []
-        for s, e in _spans(m, near.tolist(), th, min_len=1):
-            start = s
-            # The meeting starts where the two began closing in on each other.
-            for i in np.flatnonzero((m.seconds < s) & finite)[::-1]:
-                if np.nan_to_num(closing[i]) > th.approach_rate / 2:
-                    start = int(m.seconds[i])
-                else:
-                    break
-            # ... and ends where they stand together (the first still second of the near run).
-            still = [int(k) for k, v in zip(m.seconds, m.activity) if s <= k <= e and v <= th.move_on * 1.5]
-            if start < s or still:
-                spans.append((start, still[0] if still else e))
-        spans = [s for s in spans if s[1] - s[0] + 1 >= th.min_len]
-        out = _result(m, spans, np.where(near, 1.0, 0.5), "meets another object")
-        return out.model_copy(update={"partner": _partner(m, others, out.interval)})
-
-    if predicate == "together":
-        mask = _together_mask(m, others, th)
-        out = _result(m, _spans(m, mask, th), speed_sig, "moves together with another object")
-        return out.model_copy(update={"partner": _partner(m, others, out.interval)})
-
-    if predicate in ("follows", "leads", "overtakes"):
-        mask = _pair_mask(predicate, m, others, th)
-        what = {"follows": "follows another object", "leads": "is followed by another object",
-                "overtakes": "overtakes another object"}[predicate]
-        out = _result(m, _spans(m, mask, th), speed_sig, what)
-        return out.model_copy(update={"partner": _partner(m, others, out.interval)})
-
-    raise ValueError(f"unknown predicate {predicate!r}")
+    ask = _Ask(m=m, frame=frame, direction=direction, others=others, th=th or Thresholds(),
+               window=window or (int(m.seconds[0]), int(m.seconds[-1])), typical_speed=typical_speed)
+    return PREDICATE_RULES[predicate](ask, predicate)
