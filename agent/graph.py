@@ -112,7 +112,10 @@ def run(
                 graph.update_state(run_config, {"trace": [event(
                     "resume", "note", f"resumed thread {config.thread_id!r} before {', '.join(snapshot.next)}")]})
         final: dict = {}
-        for mode, chunk in graph.stream(inputs, run_config, context=deps, stream_mode=["custom", "values"]):
+        # "sync": each step's checkpoint is written before the next step starts, so a run cancelled or
+        # killed mid-step resumes after the last finished one (the default writes in the background).
+        for mode, chunk in graph.stream(inputs, run_config, context=deps, stream_mode=["custom", "values"],
+                                        durability="sync" if saver is not None else None):
             if mode == "custom" and isinstance(chunk, ProgressEvent):
                 if on_progress is not None:
                     on_progress(chunk)
