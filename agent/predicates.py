@@ -292,7 +292,9 @@ def _present(q: _Ask, _name: str) -> Holds:
 
 def _moving(q: _Ask, _name: str) -> Holds:
     m, th = q.m, q.th
-    return _result(m, _spans(m, _moving_mask(m, th, q.direction), th), np.clip(m.speed / max(th.move_on * 2, 1e-6), 0, 1),
+    signal = (np.clip(np.abs(m.growth) / (2 * th.growth_on), 0, 1) if q.direction in ("toward", "away")
+              else np.clip(m.speed / max(th.move_on * 2, 1e-6), 0, 1))  # in depth, the box grows or shrinks
+    return _result(m, _spans(m, _moving_mask(m, th, q.direction), th), signal,
                    "moving" + (f" {q.direction}" if q.direction else ""))
 
 
