@@ -44,7 +44,8 @@ class Thresholds(BaseModel):
     edge_px: float = 4.0
     edge_zone: float = Field(0.12, description="a box this close to a side (fraction of the width) is at that edge")
     near_sizes: float = Field(1.5, description="two objects 'meet' within this many box sizes")
-    follow_sizes: float = Field(5.0, description="a follower stays within this many box sizes")
+    follow_gap: tuple[float, float] = Field((0.4, 2.5), description="a follower keeps this many heights behind")
+    follow_pace: float = Field(1.4, description="... at a speed within this ratio of the leader's")
     together_sizes: float = Field(0.8, description="people walking together stay within this many heights")
     together_rows: float = Field(0.2, description="... with their feet rows within this many heights")
     approach_rate: float = Field(0.15, description="closing speed, box sizes per second")
@@ -195,8 +196,9 @@ def _approach(m: Motion, others: Sequence[Motion], th: Thresholds) -> Holds:
             own[i] = float(np.array([m.vx[i], m.vy[i]]) @ gap) / norm if norm > 0 else 0.0
         mask = [mv and c >= th.approach_rate for mv, c in zip(moving, own)]
         for s, e in _spans(m, mask, th):
-            arrived = [int(k) for k, d, still in zip(m.seconds, dist, slow)
-                       if e <= k <= e + 3 and d <= th.near_sizes * 1.5 and still]
+            there = {int(k) for k, d, still in zip(m.seconds, dist, slow) if d <= th.near_sizes * 1.5 and still}
+            # arrived: stopped close by within 3 s, and still there a second later (not a pause in passing)
+            arrived = [k for k in sorted(there) if e <= k <= e + 3 and k + 1 in there]
             waits = (o.seconds >= s) & (o.seconds <= e)
             if not arrived or not waits.any() or float(np.median(o.activity[waits])) > th.move_on * 2:
                 continue
@@ -234,33 +236,30 @@ def _together_mask(m: Motion, others: Sequence[Motion], th: Thresholds) -> list[
     return out
 
 
+def _pair_holds(predicate: str, m: Motion, i: int, o: Motion, j: int, th: Thresholds) -> bool:
+    """At one second: ``m`` follows ``o`` (``o`` ahead, the same way at a similar pace, about as far from
+    the camera), leads it (the mirror), or overtakes it (faster, the same way and depth, passing)."""
+    v1, v2 = np.array([m.vx[i], m.vy[i]]), np.array([o.vx[j], o.vy[j]])
+    n1, n2 = float(np.linalg.norm(v1)), float(np.linalg.norm(v2))
+    if n1 <= 0 or n2 < th.move_off or float(v1 @ v2) / (n1 * n2) < 0.8:
+        return False
+    h = max(float(np.sqrt(m.size[i] * o.size[j])), 1.0)
+    ahead = float((o.centre[j] - m.centre[i]) @ v1) / (n1 * h)  # > 0: the other is ahead, in heights
+    rows = abs(float(m.boxes[i][3] - o.boxes[j][3])) / h
+    if predicate == "overtakes":
+        return rows <= 0.4 and abs(ahead) <= 1.2 and m.speed[i] >= 1.25 * o.speed[j]
+    pace = max(n1, n2) <= th.follow_pace * min(n1, n2)
+    lo, hi = th.follow_gap
+    gap = ahead if predicate == "follows" else -ahead
+    return pace and rows <= th.together_rows and lo <= gap <= hi
+
+
 def _pair_mask(predicate: str, m: Motion, others: Sequence[Motion], th: Thresholds) -> list[bool]:
-    """Per second: follows (someone ahead, same way), leads (someone behind), overtakes (passing a slower one)."""
+    """Per second: follows (someone ahead), leads (someone behind), overtakes (passing a slower one)."""
     moving = _moving_mask(m, th, None)
-    out = []
-    for i, sec in enumerate(m.seconds):
-        ok = False
-        v1 = np.array([m.vx[i], m.vy[i]])
-        if moving[i] and np.linalg.norm(v1) > 0:
-            for o in others:
-                if o.track_id == m.track_id or (j := o.index(int(sec))) is None:
-                    continue
-                v2 = np.array([o.vx[j], o.vy[j]])
-                if np.linalg.norm(v2) < th.move_off:
-                    continue
-                cos = float(v1 @ v2 / (np.linalg.norm(v1) * np.linalg.norm(v2)))
-                gap = o.centre[j] - m.centre[i]
-                scale = max(np.sqrt(m.size[i] * o.size[j]), 1.0)
-                dist = float(np.linalg.norm(gap)) / scale
-                ahead = float(gap @ v1) / (np.linalg.norm(v1) * scale)  # > 0: the other is ahead
-                if cos < 0.6:
-                    continue
-                if predicate == "follows" and dist <= th.follow_sizes and ahead > 0.15 or predicate == "leads" and dist <= th.follow_sizes and ahead < -0.15 or predicate == "overtakes" and abs(ahead) <= 1.2 and m.speed[i] >= 1.2 * o.speed[j]:
-                    ok = True
-            out.append(ok)
-        else:
-            out.append(False)
-    return out
+    return [bool(moving[i]) and any(_pair_holds(predicate, m, i, o, j, th) for o in others
+                                    if o.track_id != m.track_id and (j := o.index(int(sec))) is not None)
+            for i, sec in enumerate(m.seconds)]
 
 
 class _Ask(BaseModel):

@@ -106,7 +106,8 @@ PREDICATES: dict[str, tuple[str, ...]] = {
     ),
     "approaches": (
         "approach", "approaches", "approaching", "goes up to", "walks up to", "comes near", "gets closer to", "nears", "closes in",
-        "goes over to", "walk up to", "walks over to", "heads to", "goes to", "comes up to", "come up to",
+        "goes over to", "walk up to", "walks over to", "walk over to", "walking over to", "walking up to",
+        "walked up to", "walked over to", "go over to", "heads to", "goes to", "comes up to", "come up to",
         "coming up to", "heads over to", "makes their way to", "makes his way to", "makes her way to",
     ),
     "follows": (
