@@ -29,7 +29,7 @@ def test_run_reports_progress_by_stage_and_writes_everything(excerpt: Path, tmp_
         report=lambda fraction, text: seen.append((fraction, text)),
     )
     stages = [text.split(":")[0] for _, text in seen]
-    for stage in ("sampling", "detecting", "tracking", "reasoning", "smoothing", "rendering the video"):
+    for stage in ("detecting", "tracking", "reasoning", "smoothing", "rendering the video"):
         assert stage in stages, (stage, sorted(set(stages)))
     assert stages.index("detecting") < stages.index("smoothing") < stages.index("rendering the video")
     fractions = [f for f, _ in seen]
