@@ -26,25 +26,26 @@ import agent.perception
 from agent.api import GroundConfig
 from agent.perception import Look
 from bench import agent_bench
+from stagdata.synth.scoring import load_frame_gt
 from tools.track import Track
+from verifier.groundtruth import seconds_from_frames
 from verifier.result import RunStats
 
 
 def exact_tracks(video: str, _settings=None, _on_progress=None) -> Look:
-    """The benchmark's exact per-second boxes of every actor of ``video`` as tracks."""
+    """The benchmark's exact per-second boxes of every actor of ``video`` as tracks (the time rule of
+    the ground truth, :func:`verifier.groundtruth.seconds_from_frames`)."""
     path = Path(video)
     gt = json.loads((path.parent.parent / "gt" / f"{path.stem}.frames.json").read_text())
-    fps, tracks = gt["fps"], []
-    for actor in gt["actors"]:
-        boxes = {}
-        for k in range(int(gt["frame_count"] / fps) + 1):
-            f = round(k * fps) - actor["first_frame"]
-            if 0 <= f < len(actor["boxes"]) and actor["boxes"][f]:
-                boxes[k] = tuple(float(v) for v in actor["boxes"][f])
-        if boxes:
-            heights = sorted(b[3] - b[1] for b in boxes.values())
-            tracks.append(Track(id=actor["id"], label="person", boxes=boxes, scores=dict.fromkeys(boxes, 0.9),
-                                height_px=heights[len(heights) // 2]))
+    tracks = []
+    for pid, frames in load_frame_gt(path.parent.parent / "gt" / f"{path.stem}.frames.json").items():
+        tube = seconds_from_frames(frames, (min(frames), max(frames)), gt["fps"]) if frames else None
+        if tube is None:
+            continue
+        boxes = tube[1]
+        heights = sorted(b[3] - b[1] for b in boxes.values())
+        tracks.append(Track(id=pid, label="person", boxes=boxes, scores=dict.fromkeys(boxes, 0.9),
+                            height_px=heights[len(heights) // 2]))
     return Look(tracks=tracks, stats=RunStats(tracks=len(tracks)))
 
 
