@@ -143,7 +143,9 @@ def load_encoder(path: str | None = None, device: str = "cpu", cache: bool = Tru
 
         apply_offline_env()
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # the caller shows progress (stag ground's bar, or none with --quiet)
         return SentenceTransformer(str(folder), device=device)
 
     cache_file = None
