@@ -121,8 +121,10 @@ def run(
                     on_progress(chunk)
             elif mode == "values":
                 final = chunk
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("the grounding run was cancelled")
+        # A cancel is raised inside the running node (Deps.progress checks it), never here: stopping the
+        # stream from outside can leave a checkpoint of a half-applied step that cannot be resumed.
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("the grounding run was cancelled")
     result = final.get("result")
     if result is None:
         raise RuntimeError("the grounding graph ended without a result")
