@@ -2,7 +2,8 @@
 
     probe -> plan_time -> perceive -> choose_referents -> refine -> smooth -> answer
                              ^               |
-                             +-- widen / narrow (bounded by GroundConfig.max_rounds)
+                             +-- refocus: widen / narrow the windows (GroundConfig.max_rounds);
+                                 the tools' one pass over the video is reused, never redone
 
 :func:`run` executes it for one query, streams progress events to a callback, and, when the
 configuration names a checkpoint file and a thread id, saves every step in SQLite so that a run
