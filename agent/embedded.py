@@ -118,20 +118,20 @@ def camera_relation(m: Motion, relation: str, frame: tuple[int, int]) -> bool:
     return True
 
 
+def _same_object(a: Candidate, b: Candidate, min_iou: float = 0.5) -> bool:
+    """Whether two tracks' boxes overlap at ``min_iou`` or more in most of the seconds they share."""
+    from verifier.boxes import box_iou
+
+    shared = set(a.track.boxes) & set(b.track.boxes)
+    return bool(shared) and sum(box_iou(a.track.boxes[s], b.track.boxes[s]) >= min_iou for s in shared) > len(shared) / 2
+
+
 def distinct(cands: list[Candidate], min_iou: float = 0.5) -> list[Candidate]:
     """Candidates that are not the same object twice: of two tracks whose boxes overlap at
     ``min_iou`` or more in most of the seconds they share, only the better-scored one stays."""
-    from verifier.boxes import box_iou
-
     kept: list[Candidate] = []
     for c in sorted(cands, key=lambda c: -c.score):
-        same = False
-        for k in kept:
-            shared = set(c.track.boxes) & set(k.track.boxes)
-            if shared and sum(box_iou(c.track.boxes[s], k.track.boxes[s]) >= min_iou for s in shared) > len(shared) / 2:
-                same = True
-                break
-        if not same:
+        if not any(_same_object(c, k, min_iou) for k in kept):
             kept.append(c)
     return kept
 
@@ -259,21 +259,18 @@ class EmbeddedPlanner:
         plan = scene.plan
         assert plan is not None
         cands, events = self._candidates(scene, plan)
-        if not cands and plan.count is not None and plan.predicate != "present":
-            # A singular query whose action no track shows in full: the best effort is an object of the
-            # named kind moving the said way, else the most salient one (an empty answer scores nothing),
-            # and the trace says so.
-            ladder = [("moving", plan.direction)] if plan.direction and plan.predicate != "moving" else []
-            for predicate, direction in [*ladder, ("present", None)]:
-                loose = self._candidates(scene, plan.model_copy(update={
-                    "predicate": predicate, "direction": direction, "span": "track", "camera": None}))[0]
-                if loose:
-                    cands = loose
-                    what = f"moving {direction}" if predicate == "moving" else "the most salient one"
-                    events.append(event("choose_referents", "note", f"no {', '.join(plan.classes) or 'object'} "
-                                        f"is seen doing '{plan.predicate}' in full: best effort, {what}"))
-                    break
-        if not cands:
+        chosen, matched = self._select(plan, cands, scene.info.width) if cands else ([], 0)
+        if plan.count is not None and plan.predicate != "present" and len(chosen) < plan.count:
+            # Fewer tracks do all the query says than it asks for (a singular query: none): the best
+            # effort adds objects of the named kind moving the said way, else the most salient ones
+            # (an answer short of its count scores nothing for the missing ones), and the trace says so.
+            extra, what = self._best_effort(scene, plan, chosen, plan.count - len(chosen))
+            if extra:
+                chosen += extra
+                events.append(event("choose_referents", "note", f"{len(extra)} of the {plan.count} asked "
+                                    f"{', '.join(plan.classes) or 'object'}(s) not seen doing '{plan.predicate}' "
+                                    f"in full: best effort, {what}"))
+        if not chosen:
             what = ", ".join(plan.classes) or "object"
             seen = sorted({t.label for t in scene.tracks})
             if plan.classes and not any(class_matches(t, plan.classes) for t in scene.tracks):
@@ -283,7 +280,6 @@ class EmbeddedPlanner:
                     f", {plan.direction}" if plan.direction else "") + (
                     f", {plan.camera} the camera" if plan.camera else "") + ")"
             return Decision(action="accept", message=msg), [*events, event("choose_referents", "decision", msg)]
-        chosen, matched = self._select(plan, cands, scene.info.width)
         by_id = {t.id: t for t in scene.tracks}
         picks = [Pick(track_id=c.track.id, interval=c.interval, score=round(c.score, 3), reason=c.holds.reason,
                       **({"label": c.track.label, "boxes": c.track.boxes} if c.track is not by_id.get(c.track.id)
@@ -298,6 +294,27 @@ class EmbeddedPlanner:
                                 f"left out (the query asks for {len(picks)})"))
         msg = f"chose {len(picks)} referent(s) of {len(cands)} matching track(s)"
         return Decision(action="accept", picks=picks, message=msg), events
+
+    def _best_effort(self, scene: Scene, plan: QueryPlan, chosen: list[Candidate], need: int
+                     ) -> tuple[list[Candidate], str]:
+        """Up to ``need`` candidates besides ``chosen`` on a looser reading of ``plan``: moving the said
+        way (when the query gives a direction), then the most salient; and how they were read."""
+        ladder = [("moving", plan.direction)] if plan.direction and plan.predicate != "moving" else []
+        extra: list[Candidate] = []
+        whats: list[str] = []
+        for predicate, direction in [*ladder, ("present", None)]:
+            loose = plan.model_copy(update={"predicate": predicate, "direction": direction, "span": "track",
+                                            "camera": None, "count": need - len(extra)})
+            cands = self._candidates(scene, loose)[0]
+            fresh = [c for c in cands if not any(c.track.id == k.track.id or _same_object(c, k)
+                                                 for k in [*chosen, *extra])]
+            picked = self._select(loose, fresh, scene.info.width)[0] if fresh else []
+            if picked:
+                extra += picked
+                whats.append(f"moving {direction}" if predicate == "moving" else "the most salient")
+            if len(extra) >= need:
+                break
+        return extra, " then ".join(whats)
 
     # -- refine ----------------------------------------------------------------------------------
     def refine(self, scene: Scene, picks: list[Pick]) -> tuple[list[Pick], list[TraceEvent]]:

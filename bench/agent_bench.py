@@ -276,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-baselines", action="store_true", help="the agent only")
     p.add_argument("--model-costs", action="store_true", help="also count the model planner's calls and tokens")
     p.add_argument("--markdown", action="store_true", help="also print the per-kind table as Markdown (README)")
+    p.add_argument("--cache-dir", help="perception cache to reuse (default: a fresh folder, so perception "
+                   "runs cold and the cost columns count it); a kept folder re-scores the planner alone fast")
     p.add_argument("--out", default="agent_bench", help="name of the JSON and PNG under bench/results (default agent_bench)")
     args = p.parse_args(argv)
     splits = [s for s in args.splits.split(",") if s]
@@ -283,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--splits must name some of {SPLITS}")
     root = Path(args.root or Path(__file__).resolve().parents[1] / ".cache" / "synth")
     command = "bench/agent_bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    config = GroundConfig(cache_dir=tempfile.mkdtemp(prefix="stag-bench-cache-"),
+    config = GroundConfig(cache_dir=args.cache_dir or tempfile.mkdtemp(prefix="stag-bench-cache-"),
                           **({"detector": args.detector} if args.detector else {}))
     methods = ["agent"] + ([] if args.no_baselines else ["script", "random"])
     by_split, manifests = {}, {}
