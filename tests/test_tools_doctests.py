@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["tools.video", "tools.detect", "tools.runtime", "tools.darknet_onnx", "tools.track", "tools.track_metrics", "tools.perceive", "tools.smooth",
-           "tools.render", "tools.schemas", "tools.vocabulary"]
+           "tools.render", "tools.schemas", "tools.vocabulary", "tools.foreground"]
 
 
 @pytest.mark.parametrize("name", MODULES)

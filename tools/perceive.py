@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import closing
 from collections import Counter
 from collections.abc import Callable, Sequence
 
@@ -36,6 +37,7 @@ from tools.associate import Ambiguity, AssociationConfig, Frame, associate, link
 from tools.colors import box_color_vectors, named
 from tools.person_boxes import fix_person_boxes
 from tools.detect import DEFAULT_DETECTOR, Detector, load_detector, resolve_classes
+from tools.foreground import Plate, estimate_plate
 from tools.track import KINDS, Track, TrackerConfig, appearance_feature
 from tools.video import Sample, iter_samples, probe
 from verifier.result import VideoInfo
@@ -48,10 +50,12 @@ class PerceptionStats(BaseModel):
     """What one perception pass cost."""
 
     seconds: float = Field(description="seconds of video covered")
-    frames_decoded: int = Field(description="frames turned into images (samples + extra frames)")
+    frames_decoded: int = Field(description="frames turned into images (samples, extra frames, the fixed camera's plate)")
     frames_detected: int = Field(description="images the detector ran on")
     extra_frames: int = Field(description="frames added inside ambiguous seconds (adaptive temporal resolution)")
     ambiguities: int = Field(description="ambiguous 1-FPS associations found")
+    fixed_camera: bool = Field(False, description="the camera held still: boxes were fitted to what moves "
+                               "against the empty scene (tools.foreground)")
     tracks: int
 
     @property
@@ -179,6 +183,7 @@ def perceive(
     tracker: AssociationConfig | TrackerConfig | None = None,
     densify: float = 0.1,
     fix_boxes: bool = True,
+    foreground: bool = True,
     appearance: str = "color",
     on_progress: ProgressCallback | None = None,
     progress_bar: bool = False,
@@ -193,8 +198,10 @@ def perceive(
     to use the older ByteTrack-based tracker (kept for comparison; no densification). ``densify``
     caps the extra frames per second of video decoded where association is ambiguous (0: none).
     ``fix_boxes`` drops person boxes that are a vehicle or animal or span a group
-    (:func:`~tools.person_boxes.fix_person_boxes`). ``appearance``: ``"color"`` (stripe colour
-    histograms) or ``"mobilenet"`` (ImageNet MobileNetV2 features, :mod:`tools.embed`).
+    (:func:`~tools.person_boxes.fix_person_boxes`). ``foreground``: on a fixed camera, boxes shrink to
+    what differs from the empty scene (:mod:`tools.foreground`; a moving camera is left alone).
+    ``appearance``: ``"color"`` (stripe colour histograms) or ``"mobilenet"`` (ImageNet MobileNetV2
+    features, :mod:`tools.embed`).
     Raises :class:`~tools.video.VideoError` for unreadable video, ValueError for bad arguments.
     """
     if not 0 <= densify <= 4:
@@ -230,13 +237,21 @@ def perceive(
         bar = tqdm(total=total, desc="perceive", unit="sample", leave=False)
     obs: list[_Observed] = []
     keep_image = isinstance(config, TrackerConfig)
+    t_plate = time.perf_counter()
+    plate, plate_frames = _plate(video_path, start, end, info.duration) if foreground else (None, 0)
+    timings["decode"] += time.perf_counter() - t_plate
+
+    def fixed(image: np.ndarray, det: sv.Detections, hints: np.ndarray | None) -> sv.Detections:
+        det = _filter(det, keep)
+        det = fix_person_boxes(det, hints=hints) if fix_boxes else det
+        return plate.tighten(image, det) if plate is not None else det
 
     def run(samples: list[Sample], extra: bool) -> None:
         t1 = time.perf_counter()
         dets, hints = _detect(detector, [s.image for s in samples])
         t2 = time.perf_counter()
-        obs.extend(_Observed(s, fix_person_boxes(_filter(d, keep), hints=h) if fix_boxes else _filter(d, keep), extra,
-                             keep_image, embedder) for s, d, h in zip(samples, dets, hints))
+        obs.extend(_Observed(s, fixed(s.image, d, h), extra, keep_image, embedder)
+                   for s, d, h in zip(samples, dets, hints))
         timings["detect"] += t2 - t1
         timings["describe"] += time.perf_counter() - t2
         if not extra:
@@ -271,14 +286,32 @@ def perceive(
         tracks = _tracks(chains, obs, sample_fps)
     timings["associate"] += time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0
-    stats = PerceptionStats(seconds=seconds, frames_decoded=len(base) + extra_n, frames_detected=len(base) + extra_n,
-                            extra_frames=extra_n, ambiguities=n_amb, tracks=len(tracks))
+    stats = PerceptionStats(seconds=seconds, frames_decoded=len(base) + extra_n + plate_frames,
+                            frames_detected=len(base) + extra_n,
+                            extra_frames=extra_n, ambiguities=n_amb, fixed_camera=plate is not None,
+                            tracks=len(tracks))
     return Perception(
         video=info, sample_fps=sample_fps, times=[o.time for o in base],
         indices=[o.index for o in base], frame_indices=[o.frame_index for o in base],
         tracks=tracks, detection_counts=[len(o.det) for o in base], detections=[o.det for o in base],
         detector=name, stats=stats, timings=timings,
     )
+
+
+PLATE_FRAMES = 12
+"""Frames spread over the video that the fixed camera's empty scene is estimated from."""
+
+
+def _plate(video_path, start: float | None, end: float | None, duration: float) -> tuple[Plate | None, int]:
+    """The empty scene when the camera is fixed (:func:`tools.foreground.estimate_plate`), else None;
+    and how many frames were decoded for it (a moving camera shows itself in the first three)."""
+    span = (end if end is not None else duration) - (start or 0.0)
+    if span <= 0:
+        return None, 0
+    read: list[int] = []
+    with closing(iter_samples(video_path, min(PLATE_FRAMES / span, 30.0), start, end, prefetch=0)) as samples:
+        plate = estimate_plate(s.image for s in samples if not read.append(s.index))
+    return plate, len(read)
 
 
 def _detect(detector: Detector, images: list[np.ndarray]) -> tuple[list[sv.Detections], list[np.ndarray | None]]:
