@@ -221,6 +221,24 @@ def _action(tokens: list[str], pred_hits, mentions, encoder: _Encoder, notes: li
     return "present", []
 
 
+_STATES_OF_MOTION = frozenset({"moving", "fast", "slow"})
+
+
+def _sequence(tokens: list[str], pred_hits) -> str | None:
+    """A standing state and a moving one told in order: "stands and then walks off" (or "walks off after
+    standing") is starts_moving; "walks, then stands still" is stops; else None."""
+    still = [i for i, _, v in pred_hits if v == "stationary"]
+    move = [i for i, _, v in pred_hits if v in _STATES_OF_MOTION]
+    if not still or not move:
+        return None
+    lo, hi = sorted((still[0], move[0]))
+    between = set(tokens[lo:hi])
+    if not between & {"then", "before", "after", "until"}:
+        return None
+    still_first = (still[0] < move[0]) != ("after" in between)
+    return "starts_moving" if still_first else "stops"
+
+
 def _direction(lowered: str, predicate: str) -> tuple[str, Direction | None]:
     """The direction of motion, and the predicate it implies ("from the left" moves rightwards)."""
     direction: Direction | None = None
@@ -231,6 +249,9 @@ def _direction(lowered: str, predicate: str) -> tuple[str, Direction | None]:
     side = re.search(r"\b(?:on|at|to|towards?|through) the (left|right)(?: side| edge)?\b", lowered)
     if predicate == "leaves" and side:
         direction = side.group(1)  # leaving on the left moves leftwards
+    at = re.search(r"\b(?:on|at) the (left|right)(?: side| edge)?\b", lowered)
+    if predicate == "enters" and direction is None and at:
+        direction = "right" if at.group(1) == "left" else "left"  # appearing on the left moves rightwards
     if direction == "toward" and predicate in {"present", "approaches", "enters"} and re.search(
             r"\b(?:camera|viewer|lens|us|our way|closer|nearer)\b", lowered):
         predicate = "moving"  # coming closer to the camera is a direction of motion, not an approach
@@ -343,6 +364,8 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
     taken = {i + k for i, n, _ in pred_hits for k in range(n)}
     mentions = _objects(tokens, taken, enc, notes)
     predicate, pred_words = _action(tokens, pred_hits, mentions, enc, notes)
+    if predicate in ("stationary", "moving", "fast", "slow"):
+        predicate = _sequence(tokens, pred_hits) or predicate
     predicate, direction = _direction(lowered, predicate)
     camera = next((value for pattern, value in CAMERA_PATTERNS if re.search(pattern, lowered)), None)
     if camera and predicate in {"moving", "overtakes", "crosses", "leads"} and direction is None:

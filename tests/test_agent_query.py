@@ -30,6 +30,11 @@ def encoder():
     ("the man being followed", ["person"], "leads", None, 1),
     ("the man leaving on the left", ["person"], "leaves", "left", 1),
     ("a man walks into view from the right", ["person"], "enters", "left", 1),
+    ("whoever appears on the left", ["person"], "enters", "right", 1),        # the side of entry
+    ("a woman coming in at the right edge", ["person"], "enters", "left", 1),
+    ("somebody who stands and then walks off", ["person"], "starts_moving", None, 1),   # told in order
+    ("a person who walks off after standing", ["person"], "starts_moving", None, 1),
+    ("the man walking, then standing still", ["person"], "stops", None, 1),
     ("the automobile parked", ["car"], "stationary", None, 1),
     ("a horse carriage", ["horse"], "present", None, 1),
     ("all cars moving away from the camera", ["car"], "moving", "away", None),
