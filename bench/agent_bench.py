@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -40,8 +40,8 @@ from tools.offline import apply_offline_env
 apply_offline_env()
 
 from agent.api import GroundConfig, ground
-from evaluation.secondlevel import model_cost, score_query
 from bench import script_baseline
+from evaluation.secondlevel import model_cost, score_query
 from stagdata.synth.generate import generate
 from stagdata.synth.manifest import SynthManifest, VideoEntry
 from stagdata.synth.queries import KINDS
@@ -154,7 +154,7 @@ def groups(rows: list[dict]) -> dict[str, list[dict]]:
 
 
 def _f(x: float | None, w: int = 6) -> str:
-    return f"{'-':>{w}}" if x is None or x != x else f"{x:>{w}.3f}"
+    return f"{'-':>{w}}" if x is None or math.isnan(x) else f"{x:>{w}.3f}"
 
 
 def tables(by_split: dict[str, list[dict]], methods: list[str]) -> str:
@@ -222,7 +222,7 @@ def plot(by_split: dict[str, list[dict]], methods: list[str], path: Path) -> Non
         width = 0.8 / len(methods)
         for i, m in enumerate(methods):
             vals = [summary(g[n], m)["m_mvIoU"] for n in names]
-            ax.bar([k + i * width for k in range(len(names))], [0 if v != v else v for v in vals], width, label=METHODS[m])
+            ax.bar([k + i * width for k in range(len(names))], [0 if math.isnan(v) else v for v in vals], width, label=METHODS[m])
         ax.set_xticks([k + 0.4 - width / 2 for k in range(len(names))], names, rotation=40, ha="right", fontsize=8)
         ax.set_ylim(0, 1)
         ax.set_ylabel("m_mvIoU")
@@ -304,9 +304,9 @@ def main(argv: list[str] | None = None) -> int:
               "queries": by_split}
     if args.model_costs:
         report["model"] = costs = model_costs(manifests[splits[0]], config, args.limit)
-        text += ["", f"model planner (scripted endpoint), per query: {costs['calls_per_query']:.1f} calls, "
-                 f"{costs['image_tokens_per_query']:.0f} image tokens; every second as a frame: "
-                 f"{costs['per_second_tokens']:.0f} tokens; every native frame: {costs['per_frame_tokens']:.0f} tokens"]
+        text += ["", (f"model planner (scripted endpoint), per query: {costs['calls_per_query']:.1f} calls, "
+                      f"{costs['image_tokens_per_query']:.0f} image tokens; every second as a frame: "
+                      f"{costs['per_second_tokens']:.0f} tokens; every native frame: {costs['per_frame_tokens']:.0f} tokens")]
     if args.markdown:
         text += ["", markdown(by_split, methods)]
     text += ["", f"command: .venv/bin/python {command}".rstrip()]

@@ -34,12 +34,12 @@ from tools.offline import apply_offline_env
 
 apply_offline_env()
 
-from tools.detect import load_detector
-from tools.perceive import perceive
+from bench.tracker_compare import CachedDetector
 from stagdata.synth import SynthManifest, generate
 from stagdata.synth.scoring import load_frame_gt, score_tracks
-from bench.tracker_compare import CachedDetector
 from tools.associate import AssociationConfig
+from tools.detect import load_detector
+from tools.perceive import perceive
 from tools.track import TrackerConfig
 from verifier.hota import combine_hota
 from verifier.timebase import sample_frames

@@ -23,16 +23,16 @@ from tools.offline import apply_offline_env
 
 apply_offline_env()
 
-from scipy.ndimage import gaussian_filter1d  # noqa: E402
-from scipy.signal import savgol_filter  # noqa: E402
+from scipy.ndimage import gaussian_filter1d
+from scipy.signal import savgol_filter
 
-from stagdata.synth import SynthManifest, generate  # noqa: E402
-from stagdata.synth.scoring import load_frame_gt  # noqa: E402
-from tools.detect import load_detector  # noqa: E402
-from tools.perceive import perceive  # noqa: E402
-from tools.smooth import _to_box, _to_state, smooth_boxes  # noqa: E402
-from verifier.boxes import box_iou  # noqa: E402
-from verifier.timebase import sample_frames  # noqa: E402
+from stagdata.synth import SynthManifest, generate
+from stagdata.synth.scoring import load_frame_gt
+from tools.detect import load_detector
+from tools.perceive import perceive
+from tools.smooth import _to_box, _to_state, smooth_boxes
+from verifier.boxes import box_iou
+from verifier.timebase import sample_frames
 
 
 def scipy_smooth(boxes: dict, kind: str) -> dict:

@@ -27,9 +27,9 @@ from tools.offline import apply_offline_env
 
 apply_offline_env()
 
+from stagdata.synth.catalog import load_catalog
 from tools.assets import asset_path
 from tools.detect import load_detector
-from stagdata.synth.catalog import load_catalog
 from tools.video import probe, read_frame
 from verifier.boxes import box_iou
 

@@ -25,15 +25,15 @@ from tools.offline import apply_offline_env
 
 apply_offline_env()
 
-from stagdata.synth import SynthManifest, generate  # noqa: E402
-from stagdata.synth.scoring import load_frame_gt, score_tracks  # noqa: E402
-from tools.associate import AssociationConfig  # noqa: E402
-from tools.detect import load_detector  # noqa: E402
-from tools.perceive import perceive  # noqa: E402
-from tools.track import TrackerConfig  # noqa: E402
-from tools.track_metrics import id_switches  # noqa: E402
-from verifier.hota import combine_hota  # noqa: E402
-from verifier.timebase import sample_frames  # noqa: E402
+from stagdata.synth import SynthManifest, generate
+from stagdata.synth.scoring import load_frame_gt, score_tracks
+from tools.associate import AssociationConfig
+from tools.detect import load_detector
+from tools.perceive import perceive
+from tools.track import TrackerConfig
+from tools.track_metrics import id_switches
+from verifier.hota import combine_hota
+from verifier.timebase import sample_frames
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -72,12 +72,12 @@ class CachedDetector:
 
 
 TRACKERS = {
-    "bytetrack (old)": dict(tracker=TrackerConfig(), densify=0.0),
-    "associate": dict(tracker=AssociationConfig(), densify=0.0),
-    "+densify 0.1 (default)": dict(tracker=AssociationConfig(), densify=0.1),
-    "+densify 0.5": dict(tracker=AssociationConfig(), densify=0.5),
-    "+densify, mobilenet": dict(tracker=AssociationConfig(appearance_scale=0.25, appearance_veto=0.3), densify=0.5,
-                                appearance="mobilenet"),
+    "bytetrack (old)": {"tracker": TrackerConfig(), "densify": 0.0},
+    "associate": {"tracker": AssociationConfig(), "densify": 0.0},
+    "+densify 0.1 (default)": {"tracker": AssociationConfig(), "densify": 0.1},
+    "+densify 0.5": {"tracker": AssociationConfig(), "densify": 0.5},
+    "+densify, mobilenet": {"tracker": AssociationConfig(appearance_scale=0.25, appearance_veto=0.3), "densify": 0.5,
+                                "appearance": "mobilenet"},
 }
 
 

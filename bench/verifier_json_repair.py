@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from verifier import parsing  # noqa: E402
+from verifier import parsing
 
 TESTS = ["tests/test_verifier_parse.py", "tests/test_verifier_fuzz.py", "tests/test_verifier_hardening.py"]
 PLUGIN = '''

@@ -13,8 +13,8 @@ import pytest
 
 from agent.api import Cancelled, GroundConfig, ground
 from agent.query import QueryError
-from tools.render import write_h264
 from stagdata.synth.generate import render_clip
+from tools.render import write_h264
 from tools.video import VideoError
 
 

@@ -16,10 +16,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import script_baseline  # noqa: E402
-from stagdata.synth import SynthConfig, generate  # noqa: E402
-from stagdata.synth.scenes import ActCue  # noqa: E402
-from verifier.groundtruth import GroundTruth  # noqa: E402
+from bench import script_baseline
+from stagdata.synth import SynthConfig, generate
+from stagdata.synth.scenes import ActCue
+from verifier.groundtruth import GroundTruth
 
 
 def _bench():

@@ -13,8 +13,8 @@ import json
 import pytest
 
 from agent.api import GroundConfig, ground
-from tests.scripted_openai import ScriptedOpenAI, ScriptedReply
 from stagdata.synth.generate import generate
+from tests.scripted_openai import ScriptedOpenAI, ScriptedReply
 
 TIME_OK = ScriptedReply.glm_answer(
     "The grid shows a street. A man stands on the right the whole time; others walk past from 1 s.",

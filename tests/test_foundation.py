@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import COMMANDS, main as stag_main
+from agent.cli import COMMANDS
+from agent.cli import main as stag_main
 from tools.assets import ASSETS, AssetMissing, asset_path, package_dir
 from tools.offline import apply_offline_env, offline_env
 

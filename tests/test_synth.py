@@ -263,8 +263,7 @@ def _all_queries_consistent(manifest: SynthManifest) -> int:
             key = (q.verb, q.direction)
             if q.kind == "ordinal":  # one referent, whose event is first (last) by >= 1 s
                 (r,) = q.referents
-                evs = sorted((lab.start if q.verb == "enter" else -lab.end, lab.actor) for lab in labels[key]
-                             if q.verb == "leave" or True)
+                evs = sorted((lab.start if q.verb == "enter" else -lab.end, lab.actor) for lab in labels[key])
                 if q.verb == "enter" and q.direction is None:
                     evs = sorted((lab.start, lab.actor) for k, ls in labels.items() if k[0] == "enter" for lab in ls)
                 if q.verb == "leave":

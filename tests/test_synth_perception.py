@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import pytest
 
-from tools.detect import load_detector
-from tools.perceive import perceive
 from stagdata.synth import SynthManifest, generate
 from stagdata.synth.calibrate import plate_detections, sprite_quality
 from stagdata.synth.catalog import load_catalog
 from stagdata.synth.scoring import load_frame_gt, score_tracks
+from tools.detect import load_detector
+from tools.perceive import perceive
 from verifier.hota import combine_hota
 
 pytestmark = pytest.mark.slow

@@ -212,8 +212,8 @@ def test_default_tracker_reduces_id_switches_against_dense_tracking(film: Path) 
     whole seconds. Measured: 9 ID switches with plain IoU, 4 with plain IoU + appearance cue, 3 with
     the default (motion-tolerant IoU + appearance cue).
     """
-    from tools.detect import load_detector
     from tools.bytetrack import track
+    from tools.detect import load_detector
     from tools.track import TrackerConfig
     from tools.track_metrics import frames_of, id_switches
     from tools.video import iter_samples
@@ -242,8 +242,8 @@ def test_default_association_against_dense_tracking(film: Path) -> None:
     Measured (``bench/tracker_compare.py --film``): HOTA 0.682 (ByteTrack subclass 0.669, plain
     association without extra frames 0.647), at 1.07 detector frames per second.
     """
-    from tools.detect import load_detector
     from tools.bytetrack import track
+    from tools.detect import load_detector
     from tools.track import TrackerConfig
     from tools.track_metrics import frames_of
     from tools.video import iter_samples

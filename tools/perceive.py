@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import os
 import time
-from contextlib import closing
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import closing
 
 import numpy as np
 import supervision as sv
@@ -35,9 +35,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tools.associate import Ambiguity, AssociationConfig, Frame, associate, link
 from tools.colors import box_color_vectors, named
-from tools.person_boxes import fix_person_boxes
 from tools.detect import DEFAULT_DETECTOR, Detector, load_detector, resolve_classes
 from tools.foreground import Plate, estimate_plate
+from tools.person_boxes import fix_person_boxes
 from tools.track import KINDS, Track, TrackerConfig, appearance_feature
 from tools.video import Sample, iter_samples, probe
 from verifier.result import VideoInfo

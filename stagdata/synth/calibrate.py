@@ -22,11 +22,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tools.detect import Detector, load_detector
 from stagdata.synth.backgrounds import build_backgrounds
 from stagdata.synth.catalog import Catalog, load_catalog
 from stagdata.synth.compose import paste
 from stagdata.synth.sprites import build_sprites
+from tools.detect import Detector, load_detector
 from verifier.boxes import iou_matrix
 
 SPRITE_HEIGHTS = (130, 150, 170, 190)

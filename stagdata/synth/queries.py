@@ -248,7 +248,7 @@ def _interval(kind: str, labs: list[Label], spans: Mapping[int, tuple[int, int]]
         return spans[actor]
     if rule == "both_visible":
         s0, s1 = spans[actor]
-        o0, o1 = spans[labs[0].other] if labs[0].other in spans else (s0, s1)
+        o0, o1 = spans.get(labs[0].other, (s0, s1))
         return max(s0, o0), min(s1, o1)
     if len(labs) > 1:  # a state twice, or two approaches: not one interval
         return None

@@ -29,8 +29,8 @@ import av
 import cv2
 import numpy as np
 
-from tools.assets import asset_path
 from stagdata.synth.catalog import Catalog, SourceName, SpriteSource
+from tools.assets import asset_path
 
 MATTE_MARGIN = 6
 """Pixels kept around the outline so the feathered edge is not cut off."""
