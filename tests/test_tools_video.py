@@ -186,3 +186,37 @@ def test_prefetch_passes_decode_errors_to_the_consumer(tmp_path: Path, film: Pat
     broken.write_bytes(film.read_bytes()[: film.stat().st_size // 3])
     with pytest.raises(VideoError, match="truncated|corrupt"):
         list(iter_samples(broken, prefetch=2))
+
+
+def test_keyframe_seeking_ends_where_a_keyframe_time_is_not_exact(tmp_path: Path, monkeypatch) -> None:
+    """30 fps in time base 1/15360: frame 123's time, 123 / 30 * 15360, truncates to one tick before
+    the keyframe there, so a seek could land on the keyframe before it; decoding must still end with
+    the frames sequential decoding gives (it used to seek to the same keyframe forever)."""
+    from tools import video
+
+    path = tmp_path / "keys.mp4"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width = stream.height = 64
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"x264-params": "keyint=41:min-keyint=41:scenecut=0", "preset": "ultrafast"}
+        for i in range(300):
+            frame = av.VideoFrame.from_ndarray(np.full((64, 64, 3), i % 250, np.uint8), format="bgr24")
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    sequential = list(iter_samples(path, prefetch=0))
+    seeks: list[int] = []
+    real_seek = video._seek
+
+    def counted(container, info, frame):
+        seeks.append(frame)
+        assert len(seeks) <= 20, f"seeking without end: {seeks}"
+        real_seek(container, info, frame)
+
+    monkeypatch.setattr(video, "_seek", counted)
+    monkeypatch.setattr(video, "SEEK_MIN_SECONDS", 0.0)
+    jumped = list(iter_samples(path, prefetch=0))
+    assert 123 in seeks and seeks == sorted(set(seeks))  # each keyframe sought at most once, in order
+    assert [s.frame_index for s in jumped] == [s.frame_index for s in sequential] == list(range(0, 300, 30))
+    for a, b in zip(sequential, jumped):
+        assert np.array_equal(a.image, b.image)

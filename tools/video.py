@@ -329,18 +329,20 @@ def _decode_targets(
     keys = _keyframes(container, info) if info.duration >= SEEK_MIN_SECONDS and len(targets) > 1 else []
     pos = 0
     last_frame = -1
+    sought = -1  # the last keyframe sought: a jump only ever goes to a later one, so decoding always ends
     first = True
     while pos < len(targets):
         # Start (or jump) decoding: near the first target, or at the keyframe before the next target
         # whenever that keyframe lies past the frames decoded so far.
         target = targets[pos][2]
         key = keys[bisect.bisect_right(keys, target) - 1] if keys and keys[0] <= target else None
-        if first or (key is not None and key > last_frame + 1):
+        if first or (key is not None and key > last_frame + 1 and key > sought):
             seek_frame = key if key is not None else max(0, round(target - info.fps))
             if seek_frame > 0 or not first:
                 _seek(container, info, seek_frame)
+            sought = max(sought, seek_frame)
             first = False
-        pos, last_frame, jumped = yield from _decode_run(container, info, targets, pos, keys, last_frame)
+        pos, last_frame, jumped = yield from _decode_run(container, info, targets, pos, keys, last_frame, sought)
         if not jumped:
             break
     missing = targets[pos:]
@@ -355,11 +357,17 @@ def _decode_targets(
 
 
 def _seek(container: av.container.InputContainer, info: VideoInfo, frame: int) -> None:
-    """Seek to the keyframe at or before ``frame`` (decoding then walks forward)."""
+    """Seek to the keyframe at or before ``frame`` (decoding then walks forward).
+
+    The target is half a frame after ``frame``'s time: a keyframe found at ``frame`` (its time
+    rounded to a frame, :func:`_keyframes`) has a timestamp at most that, so the float arithmetic of
+    the conversion can never land on the keyframe before it (e.g. frame 7750 at 30 fps, time base
+    1/15360: ``int(7750 / 30 * 15360)`` is 3967999, one tick before the keyframe's 3968000).
+    """
     stream = container.streams.video[0]
     time_base = stream.time_base or Fraction(1, 1)
     start_pts = stream.start_time or 0
-    container.seek(int(frame / info.fps / time_base) + start_pts, stream=stream, backward=True)
+    container.seek(int((frame + 0.5) / info.fps / time_base) + start_pts, stream=stream, backward=True)
 
 
 def _decode_run(
@@ -369,9 +377,12 @@ def _decode_run(
     pos: int,
     keys: list[int],
     last_frame: int,
+    sought: int = -1,
 ) -> Generator[Sample, None, tuple[int, int, bool]]:
     """Decode forward from the current position, yielding targets; stop early (jumped=True) when
-    the next target's keyframe lies ahead of the decoded frames. Returns (pos, last_frame, jumped)."""
+    the next target's keyframe lies ahead of the decoded frames and after ``sought``, the keyframe
+    last sought (a seek that landed early decodes on instead of seeking to the same keyframe again).
+    Returns (pos, last_frame, jumped)."""
     stream = container.streams.video[0]
     time_base = stream.time_base or Fraction(1, 1)
     start_pts = stream.start_time or 0
@@ -394,7 +405,7 @@ def _decode_run(
             if keys:
                 nxt = targets[pos][2]
                 key = keys[bisect.bisect_right(keys, nxt) - 1]
-                if key > last_frame + 1:
+                if key > last_frame + 1 and key > sought:
                     return pos, last_frame, True
     except av.error.FFmpegError as exc:
         raise VideoError(
