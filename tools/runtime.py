@@ -82,13 +82,25 @@ def default_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+_HASHES: dict[tuple[str, int, int, int], str] = {}
+"""Hashes computed in this process, keyed by (path, inode, size, mtime in ns): a warm process (a server's
+second request) does not read the 60 MB of weights and exports again; a file rewritten is hashed anew."""
+
+
 def file_hash(path: str | os.PathLike[str]) -> str:
     """First 16 hex digits of the file's SHA-256 (the cache key of anything built from it)."""
+    st = os.stat(path)
+    key = (os.path.abspath(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    if (known := _HASHES.get(key)) is not None:
+        return known
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()[:16]
+    if len(_HASHES) >= 64:
+        _HASHES.clear()
+    _HASHES[key] = digest.hexdigest()[:16]
+    return _HASHES[key]
 
 
 def _export_ultralytics(weights: Path, dst: Path) -> None:
