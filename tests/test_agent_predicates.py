@@ -195,3 +195,20 @@ def test_out_of_vocabulary_action_is_a_best_effort_said_in_the_trace():
 ])
 def test_other_phrasings_read_the_same(query, predicate):
     assert parse_query(query).predicate == predicate
+
+
+def test_a_count_is_answered_in_full_with_the_best_effort_after_the_exact_matches():
+    # one man walks in from the left edge; two more walk right from mid-picture (their entry was missed);
+    # one stands; "the three men who walk in from the left" gets the entering one first, then the movers
+    entering = person(1, walk(0, 40, 8), start=2)
+    movers = [person(2, walk(200, 40, 8), start=5), person(3, walk(250, 35, 8), start=9, y=120)]
+    stander = person(4, [500.0] * 12, y=100)
+    plan, picks = choose("the three men who walk in from the left", [entering, *movers, stander])
+    assert plan.count == 3 and plan.predicate == "enters"
+    assert set(picks) == {1, 2, 3}
+    scene = Scene(query=plan.text, video="v.mp4", info=INFO, plan=plan, tracks=[entering, *movers, stander],
+                  windows=[Window(start=0, end=19)])
+    _, events = EmbeddedPlanner(GroundConfig()).choose(scene, max_rounds=0)
+    assert any("best effort, moving right" in e.message for e in events)
+    # without a count, only what the query says
+    assert set(choose("the men who walk in from the left", [entering, *movers, stander])[1]) == {1}
