@@ -384,31 +384,42 @@ def _decode_run(
     last sought (a seek that landed early decodes on instead of seeking to the same keyframe again).
     Returns (pos, last_frame, jumped)."""
     stream = container.streams.video[0]
+    codec = stream.codec_context
     time_base = stream.time_base or Fraction(1, 1)
     start_pts = stream.start_time or 0
     counter = -1
     first_frame = targets[pos][2]
+    skipping = True  # off for good once a frame has no timestamp (frames are then counted, none may be skipped)
     try:
-        for frame in container.decode(stream):
-            counter += 1
-            if frame.pts is not None:
-                last_frame = math.floor(float((frame.pts - start_pts) * time_base) * info.fps + 0.5)
-            else:
-                last_frame = counter if first_frame == 0 else last_frame + 1
-            while pos < len(targets) and last_frame >= targets[pos][2]:
-                index, t, frame_index = targets[pos]
-                image = _rotate(frame.to_ndarray(format="bgr24"), info.rotation)
-                yield Sample(index=index, time=t, frame_index=frame_index, image=image)
-                pos += 1
-            if pos == len(targets):
-                return pos, last_frame, False
-            if keys:
-                nxt = targets[pos][2]
-                key = keys[bisect.bisect_right(keys, nxt) - 1]
-                if key > last_frame + 1 and key > sought:
-                    return pos, last_frame, True
+        for packet in container.demux(stream):
+            # A frame shown before the next target is never sampled: the decoder may drop it when no
+            # other frame refers to it (H.264 B-frames: about a third less decoding, same samples).
+            shown = (math.floor(float((packet.pts - start_pts) * time_base) * info.fps + 0.5)
+                     if skipping and packet.pts is not None else None)
+            codec.skip_frame = "NONREF" if shown is not None and shown < targets[pos][2] else "DEFAULT"
+            for frame in packet.decode():
+                counter += 1
+                if frame.pts is not None:
+                    last_frame = math.floor(float((frame.pts - start_pts) * time_base) * info.fps + 0.5)
+                else:
+                    skipping = False
+                    last_frame = counter if first_frame == 0 else last_frame + 1
+                while pos < len(targets) and last_frame >= targets[pos][2]:
+                    index, t, frame_index = targets[pos]
+                    image = _rotate(frame.to_ndarray(format="bgr24"), info.rotation)
+                    yield Sample(index=index, time=t, frame_index=frame_index, image=image)
+                    pos += 1
+                if pos == len(targets):
+                    return pos, last_frame, False
+                if keys:
+                    nxt = targets[pos][2]
+                    key = keys[bisect.bisect_right(keys, nxt) - 1]
+                    if key > last_frame + 1 and key > sought:
+                        return pos, last_frame, True
     except av.error.FFmpegError as exc:
         raise VideoError(
             f"{info.path}: decoding failed after frame {last_frame} ({exc}); the file is corrupt or truncated"
         ) from exc
+    finally:
+        codec.skip_frame = "DEFAULT"
     return pos, last_frame, False
