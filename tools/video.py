@@ -325,7 +325,10 @@ def _decode_targets(
     targets: list[tuple[int, float, int]],
 ) -> Iterator[Sample]:
     stream = container.streams.video[0]
-    stream.thread_type = "AUTO"
+    # Slice threads only: frame threads cost more CPU and add a pipeline of frames to fill after every
+    # seek; sampling runs beside the detector, which wants the cores (640x360: 0.24 s instead of 0.33 s
+    # for 25 s of video; 1080p: 0.61 s instead of 0.80 s per 300 frames, on 2 cores).
+    stream.thread_type = "SLICE"
     keys = _keyframes(container, info) if info.duration >= SEEK_MIN_SECONDS and len(targets) > 1 else []
     pos = 0
     last_frame = -1
