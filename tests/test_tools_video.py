@@ -220,3 +220,15 @@ def test_keyframe_seeking_ends_where_a_keyframe_time_is_not_exact(tmp_path: Path
     assert [s.frame_index for s in jumped] == [s.frame_index for s in sequential] == list(range(0, 300, 30))
     for a, b in zip(sequential, jumped):
         assert np.array_equal(a.image, b.image)
+
+
+def test_a_few_scattered_samples_are_the_same_frames_by_keyframe_jumps(film: Path) -> None:
+    """``indices`` keeps some samples only; samples 2 s or more apart are reached by keyframe jumps on a
+    video of any length, and are the very frames a sequential decode gives."""
+    every = {s.index: s for s in iter_samples(film, sample_fps=2, start=3, end=40, prefetch=0)}
+    wanted = [7, 8, 31, 79]
+    few = list(iter_samples(film, sample_fps=2, start=3, end=40, indices=set(wanted)))
+    assert [s.index for s in few] == wanted
+    for s in few:
+        assert s.frame_index == every[s.index].frame_index and np.array_equal(s.image, every[s.index].image)
+    assert list(iter_samples(film, sample_fps=2, indices=[])) == []

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import math
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Collection, Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -170,13 +170,17 @@ def iter_samples(
     *,
     max_pixels: int = MAX_PIXELS,
     prefetch: int = 4,
+    indices: Collection[int] | None = None,
 ) -> Iterator[Sample]:
     """Stream the samples of a video at ``sample_fps`` per second, optionally within ``[start, end]``.
 
     Sample ``i`` is at ``t = i / sample_fps`` and is frame ``round(t * fps)`` (:mod:`verifier.timebase`);
     ``start``/``end`` (seconds, inclusive) keep only samples with ``start <= t <= end``, seeking
-    to ``start`` first. On long videos (over :data:`SEEK_MIN_SECONDS`) decoding jumps to the keyframe
-    before a sample whenever that skips frames; short ones decode sequentially. A background thread
+    to ``start`` first; ``indices`` keeps only the samples with those indices (a few scattered
+    instants: frames between them are not converted, and decoding jumps over what it can). On long
+    videos (over :data:`SEEK_MIN_SECONDS`), or when the samples are on average
+    :data:`SPARSE_GAP_SECONDS` or more apart, decoding jumps to the keyframe before a sample whenever
+    that skips frames; otherwise it decodes sequentially. A background thread
     decodes up to ``prefetch`` samples ahead (0: decode in the caller's thread), so decoding
     overlaps whatever the caller does with each sample (detection); memory stays flat in the
     video's length. Raises :class:`VideoError` for an unreadable file, or when decoding stops well
@@ -197,6 +201,9 @@ def iter_samples(
         if (start is None or t >= start - 1e-9) and (end is None or t <= end + 1e-9)
     ]
     targets = [(round(t * sample_fps), t, frame_of_time(t, info.fps)) for t in times]
+    if indices is not None:
+        wanted = set(indices)
+        targets = [target for target in targets if target[0] in wanted]
 
     def produce() -> Iterator[Sample]:
         try:
@@ -213,6 +220,9 @@ def iter_samples(
 
 SEEK_MIN_SECONDS = 120.0
 """Videos at least this long are decoded keyframe-to-sample (jumping over unneeded stretches)."""
+
+SPARSE_GAP_SECONDS = 2.0
+"""Samples this far apart on average are decoded keyframe-to-sample on a video of any length."""
 
 
 def _prefetched(source: Iterator[Sample], depth: int) -> Iterator[Sample]:
@@ -329,7 +339,9 @@ def _decode_targets(
     # seek; sampling runs beside the detector, which wants the cores (640x360: 0.24 s instead of 0.33 s
     # for 25 s of video; 1080p: 0.61 s instead of 0.80 s per 300 frames, on 2 cores).
     stream.thread_type = "SLICE"
-    keys = _keyframes(container, info) if info.duration >= SEEK_MIN_SECONDS and len(targets) > 1 else []
+    gap = (targets[-1][2] - targets[0][2]) / info.fps / max(len(targets) - 1, 1)
+    jump = len(targets) > 1 and (info.duration >= SEEK_MIN_SECONDS or gap >= SPARSE_GAP_SECONDS)
+    keys = _keyframes(container, info) if jump else []
     pos = 0
     last_frame = -1
     sought = -1  # the last keyframe sought: a jump only ever goes to a later one, so decoding always ends
