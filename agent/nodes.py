@@ -129,8 +129,9 @@ def perceive(state: GroundState, runtime: Runtime[Deps]) -> dict:
     labels = sorted({tr.label for tr in seen.tracks})
     rate = st.frames_detected / max(state["info"].duration, 1e-9)
     message = (f"perceive the whole video at {settings.sample_fps:g} FPS{' (cached)' if st.cached else ''}: "
-               f"{st.frames_detected} frames detected ({rate:.2f} per second of video), {len(seen.tracks)} "
-               f"track(s)" + (f" ({', '.join(labels)})" if labels else ""))
+               f"{st.frames_detected} frames detected ({rate:.2f} per second of video)"
+               + (f", {st.closer_looks} looked at closer (fixed camera)" if st.closer_looks else "")
+               + f", {len(seen.tracks)} track(s)" + (f" ({', '.join(labels)})" if labels else ""))
     deps.progress("track", hi, f"{len(seen.tracks)} track(s)")
     return {"tracks": seen.tracks, "stats": st, "looked": True, "perceived": [*state.get("perceived", []), *todo],
             "windows": [], "trace": [*head.get("trace", []), *_stamp([event("perceive", "tool", message,

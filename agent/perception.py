@@ -56,6 +56,7 @@ def _stats(seen, tracks: list[Track]) -> RunStats:
     return RunStats(
         frames_decoded=int(values.get("frames_decoded", len(seen.times))),
         frames_detected=int(values.get("frames_detected", len(seen.times))),
+        closer_looks=int(values.get("closer_looks", 0)),
         tracks=len(tracks),
         timings={k: round(float(v), 3) for k, v in seen.timings.items()},
     )

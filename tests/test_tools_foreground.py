@@ -1,4 +1,5 @@
-"""Fixed-camera box tightening on real detector boxes: the synthetic scenes' fixed plates, the film's moving camera."""
+"""Fixed cameras on real detector boxes: boxes tightened to the silhouettes, small people found by a closer
+look, and nothing done on the film's moving camera."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from stagdata.synth import PRESETS, generate
 from tools.assets import asset_path
 from tools.detect import load_detector
 from tools.foreground import estimate_plate
-from tools.perceive import perceive
+from tools.perceive import _detect, _look_closer, _names, perceive
 from tools.video import iter_samples
 from verifier.boxes import box_iou
 
@@ -70,3 +71,41 @@ def test_a_standing_person_part_of_the_plate_keeps_the_detector_box():
     det = sv.Detections(xyxy=np.array([[26.0, 6.0, 44.0, 54.0]]), confidence=np.array([0.9]), class_id=np.array([0]))
     assert plate is not None
     assert plate.tighten(scene, det).xyxy.tolist() == det.xyxy.tolist()
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory):
+    """The first two 20-second scenes of the bench preset's tune split: several people under 60 px."""
+    manifest = generate(PRESETS["bench"].model_copy(update={"videos": 2}), tmp_path_factory.mktemp("bench"),
+                        seed=0, split="tune")
+    return [(manifest.path(v.path), json.loads(manifest.path(v.frames_gt).read_text())) for v in manifest.videos]
+
+
+def _small_found(gt: dict, dets) -> tuple[int, int]:
+    """(found, all) people under 60 px at the sampled seconds: a person box of confidence >= 0.3 at IoU >= 0.5."""
+    found = total = 0
+    for second, det in enumerate(dets):
+        people = det.xyxy[(_names(det) == "person") & (det.confidence >= 0.3)]
+        for actor in gt["actors"]:
+            k = second * int(gt["fps"]) - actor["first_frame"]
+            box = actor["boxes"][k] if 0 <= k < len(actor["boxes"]) else None
+            if box is not None and box[3] - box[1] < 60:
+                total += 1
+                found += any(box_iou(tuple(box), tuple(b)) >= 0.5 for b in people)
+    return found, total
+
+
+def test_a_closer_look_finds_small_people_the_first_look_is_unsure_of(crowded):
+    detector = load_detector("coco+person", conf=0.1)
+    before = after = total = looks = 0
+    for video, gt in crowded:
+        frames = [s.image for s in iter_samples(video)]
+        plate = estimate_plate(frames[:: max(1, len(frames) // 12)])
+        dets, _ = _detect(detector, frames)
+        closer, n = _look_closer(detector, plate, frames, dets)
+        b, total_v = _small_found(gt, dets)
+        a, _ = _small_found(gt, closer)
+        before, after, total, looks = before + b, after + a, total + total_v, looks + n
+    # measured: 4 of 44 -> 24 of 44, 26 of 40 frames looked at again
+    assert total >= 30 and after >= before + 0.3 * total and after >= 0.4 * total, (before, after, total)
+    assert looks <= 40

@@ -52,6 +52,11 @@ class ForegroundConfig:
     fraction of the box's fullest row (column)."""
     min_keep: float = 0.6
     """A tightened box keeps at least this fraction of the box's height and width, else it is left as is."""
+    blob_height: tuple[int, int] = (16, 70)
+    """Heights (px) of moving regions that no box explains which are worth a closer look: far, small
+    people that the detector misses at its input size (larger ones it finds)."""
+    max_windows: int = 4
+    """Closer looks per frame, at most."""
 
 
 def _grey(image: np.ndarray) -> np.ndarray:
@@ -95,6 +100,37 @@ class Plate:
         tightened = det[np.arange(len(det))]
         tightened.xyxy = out
         return tightened
+
+
+    def unexplained(self, image: np.ndarray, boxes: np.ndarray) -> list[tuple[int, int, int, int]]:
+        """Square windows (x0, y0, x1, y1) around moving regions of ``image`` that no box in ``boxes``
+        covers, the largest first: where a closer look (the detector on the window, enlarged) may find
+        what it missed. Each window is three times the region's height, at least 96 px."""
+        if image.shape[:2] != self.grey.shape:
+            return []
+        cfg = self.config
+        # a small person's head, body and legs can come apart in the mask: close vertical gaps first
+        blobs = cv2.morphologyEx(self.mask(image), cv2.MORPH_CLOSE, np.ones((7, 3), np.uint8))
+        n, _, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
+        h, w = self.grey.shape
+        covered = np.zeros((h, w), bool)
+        for x0, y0, x1, y1 in np.asarray(boxes, float).reshape(-1, 4):
+            covered[max(int(y0), 0):max(int(y1), 0), max(int(x0), 0):max(int(x1), 0)] = True
+        out: list[tuple[int, int, int, int]] = []
+        for i in sorted(range(1, n), key=lambda i: -stats[i, cv2.CC_STAT_AREA]):
+            x, y, bw, bh = (int(v) for v in stats[i, :4])
+            if not cfg.blob_height[0] <= bh <= cfg.blob_height[1] or bh < bw or covered[y:y + bh, x:x + bw].mean() > 0.3:
+                continue
+            cx, cy = x + bw / 2, y + bh / 2
+            side = min(max(96, 3 * bh), h, w)
+            if any(a <= cx < c and b <= cy < d and c - a <= 1.5 * side for a, b, c, d in out):
+                continue  # already in a window that enlarges it about as much
+            x0 = int(np.clip(cx - side / 2, 0, w - side))
+            y0 = int(np.clip(cy - side / 2, 0, h - side))
+            out.append((x0, y0, x0 + side, y0 + side))
+            if len(out) == cfg.max_windows:
+                break
+        return out
 
 
 def estimate_plate(frames: Iterable[np.ndarray], config: ForegroundConfig | None = None) -> Plate | None:

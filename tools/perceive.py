@@ -29,13 +29,14 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import closing
 
+import cv2
 import numpy as np
 import supervision as sv
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.associate import Ambiguity, AssociationConfig, Frame, associate, link
 from tools.colors import box_color_vectors, named
-from tools.detect import DEFAULT_DETECTOR, Detector, load_detector, resolve_classes
+from tools.detect import DEFAULT_DETECTOR, Detector, load_detector, nms, resolve_classes
 from tools.foreground import Plate, estimate_plate
 from tools.person_boxes import fix_person_boxes
 from tools.track import KINDS, Track, TrackerConfig, appearance_feature
@@ -56,6 +57,8 @@ class PerceptionStats(BaseModel):
     ambiguities: int = Field(description="ambiguous 1-FPS associations found")
     fixed_camera: bool = Field(False, description="the camera held still: boxes were fitted to what moves "
                                "against the empty scene (tools.foreground)")
+    closer_looks: int = Field(0, description="frames whose moving regions that no box explained were looked at "
+                              "again, enlarged (one extra detector image each, of the same instant)")
     tracks: int
 
     @property
@@ -239,6 +242,7 @@ def perceive(
     keep_image = isinstance(config, TrackerConfig)
     t_plate = time.perf_counter()
     plate, plate_frames = _plate(video_path, start, end, info.duration) if foreground else (None, 0)
+    closer = 0
     timings["decode"] += time.perf_counter() - t_plate
 
     def fixed(image: np.ndarray, det: sv.Detections, hints: np.ndarray | None) -> sv.Detections:
@@ -247,8 +251,12 @@ def perceive(
         return plate.tighten(image, det) if plate is not None else det
 
     def run(samples: list[Sample], extra: bool) -> None:
+        nonlocal closer
         t1 = time.perf_counter()
         dets, hints = _detect(detector, [s.image for s in samples])
+        if plate is not None:
+            dets, n = _look_closer(detector, plate, [s.image for s in samples], dets)
+            closer += n
         t2 = time.perf_counter()
         obs.extend(_Observed(s, fixed(s.image, d, h), extra, keep_image, embedder)
                    for s, d, h in zip(samples, dets, hints))
@@ -289,6 +297,7 @@ def perceive(
     stats = PerceptionStats(seconds=seconds, frames_decoded=len(base) + extra_n + plate_frames,
                             frames_detected=len(base) + extra_n,
                             extra_frames=extra_n, ambiguities=n_amb, fixed_camera=plate is not None,
+                            closer_looks=closer,
                             tracks=len(tracks))
     return Perception(
         video=info, sample_fps=sample_fps, times=[o.time for o in base],
@@ -312,6 +321,78 @@ def _plate(video_path, start: float | None, end: float | None, duration: float) 
     with closing(iter_samples(video_path, min(PLATE_FRAMES / span, 30.0), start, end, prefetch=0)) as samples:
         plate = estimate_plate(s.image for s in samples if not read.append(s.index))
     return plate, len(read)
+
+
+TILE = 320
+"""Side (px) each window of a closer look is enlarged to; four tiles make one detector image."""
+CLOSER_BELOW = 0.3
+"""Person boxes under this confidence do not explain a moving region (and a closer look must beat it)."""
+
+
+def _look_closer(detector: Detector, plate: Plate, images: list[np.ndarray], dets: list[sv.Detections]
+                 ) -> tuple[list[sv.Detections], int]:
+    """Each frame's detections with people looked at closer: moving regions that no confident person
+    box explains (far, small people are found at confidence 0.1-0.3, or not at all, at the detector's
+    input size) get up to four windows (:meth:`~tools.foreground.Plate.unexplained`), each enlarged to
+    a :data:`TILE` square, tiled 2 x 2 into one image for the person model. A person found there replaces
+    the weak boxes it overlaps. Returns the detections and how many frames were looked at again."""
+    names = list(getattr(detector, "class_names", []))
+    if "person" not in names:
+        return dets, 0
+    pid = names.index("person")
+    person = getattr(detector, "person", None) or detector
+    jobs = []
+    for k, (image, det) in enumerate(zip(images, dets)):
+        conf = det.confidence if det.confidence is not None else np.ones(len(det))
+        sure = det.xyxy[(_names(det) == "person") & (conf >= CLOSER_BELOW)]
+        windows = plate.unexplained(image, sure)
+        if windows:
+            mosaic = np.zeros((2 * TILE, 2 * TILE, 3), np.uint8)  # one shape: the runtime keeps one plan
+            for i, (x0, y0, x1, y1) in enumerate(windows):
+                ty, tx = divmod(i, 2)
+                mosaic[ty * TILE:(ty + 1) * TILE, tx * TILE:(tx + 1) * TILE] = cv2.resize(
+                    image[y0:y1, x0:x1], (TILE, TILE), interpolation=cv2.INTER_LINEAR)
+            jobs.append((k, windows, mosaic, sure))
+    if not jobs:
+        return dets, 0
+    out = list(dets)
+    for (k, windows, _, sure), found in zip(jobs, person.detect([m for _, _, m, _ in jobs])):
+        boxes, confs = [], []
+        for box, conf, name in zip(found.xyxy, found.confidence, _names(found)):
+            cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+            i = int(cy // TILE) * 2 + int(cx // TILE)
+            if name != "person" or i >= len(windows) or conf < CLOSER_BELOW:
+                continue
+            tx, ty = (i % 2) * TILE, (i // 2) * TILE
+            local = box - np.array([tx, ty, tx, ty])
+            if local.min() < 2 or local.max() > TILE - 2:  # cut by the window: the frame's own look has it
+                continue
+            x0, y0, x1, y1 = windows[i]
+            boxes.append(local * (x1 - x0) / TILE + np.array([x0, y0, x0, y0]))
+            confs.append(conf)
+        if not boxes:
+            continue
+        boxes_a, confs_a = np.array(boxes, float), np.array(confs, float)
+        new = [j for j in nms(boxes_a, confs_a, 0.5) if not len(sure) or _max_iou(boxes_a[j], sure) < 0.3]
+        if not new:
+            continue
+        det = out[k]
+        conf = det.confidence if det.confidence is not None else np.ones(len(det))
+        weak = (_names(det) == "person") & (conf < CLOSER_BELOW)
+        replaced = np.array([w and _max_iou(b, boxes_a[new]) >= 0.3 for b, w in zip(det.xyxy, weak)], bool)
+        extra = sv.Detections(xyxy=boxes_a[new].astype(np.float32), confidence=confs_a[new].astype(np.float32),
+                              class_id=np.full(len(new), pid))
+        extra.data["class_name"] = np.array(["person"] * len(new), dtype=object)
+        out[k] = sv.Detections.merge([det[~replaced], extra])
+    return out, len(jobs)
+
+
+def _max_iou(box: np.ndarray, boxes: np.ndarray) -> float:
+    x1, y1 = np.maximum(box[0], boxes[:, 0]), np.maximum(box[1], boxes[:, 1])
+    x2, y2 = np.minimum(box[2], boxes[:, 2]), np.minimum(box[3], boxes[:, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    union = (box[2] - box[0]) * (box[3] - box[1]) + (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) - inter
+    return float(np.max(inter / np.maximum(union, 1e-9)))
 
 
 def _detect(detector: Detector, images: list[np.ndarray]) -> tuple[list[sv.Detections], list[np.ndarray | None]]:

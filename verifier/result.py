@@ -98,6 +98,8 @@ class RunStats(BaseModel):
 
     frames_decoded: int = Field(default=0, ge=0)
     frames_detected: int = Field(default=0, ge=0)
+    closer_looks: int = Field(default=0, ge=0, description="frames of a fixed camera looked at again, enlarged "
+                              "where something moved that no confident box explained (one more detector image each)")
     model_calls: int = Field(default=0, ge=0)
     tracks: int = Field(default=0, ge=0)
     cached: bool = Field(default=False, description="perception came from the cache (its figures are the original pass's)")
