@@ -441,7 +441,7 @@ def _densify(video_path, times: list[float], rate: float, batch: int, timings: d
     if not times:
         return 0
     wanted = {round(t * rate) for t in times}
-    frames = (s for s in iter_samples(video_path, rate, min(times), max(times)) if s.index in wanted)
+    frames = iter_samples(video_path, rate, min(times), max(times), indices=wanted)
     before = len(seen)
     _decode_and_run(frames, batch, timings, run, extra=True)
     return len(seen) - before
