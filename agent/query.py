@@ -388,6 +388,9 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
     riding = list(COMPOSITES[noun][1]) if noun in COMPOSITES else _riding(lowered)
     if riding and predicate == "moving" and direction is None:
         predicate = "present"  # "riding a horse" names the rider, not a state of motion
+    passed = re.search(r"\bpass(?:es|ed|ing)? (?:by )?(?:the |a |an |another |some )?([a-z]+)", lowered)
+    if passed and predicate in ("present", "moving", "fast", "slow") and canonical_class(passed.group(1)):
+        predicate = "overtakes"  # "the runner who passes the walker": passing someone is overtaking them
     if noun in NOUN_ACTIONS and predicate in ("present", "moving"):
         predicate = NOUN_ACTIONS[noun]
     if target is None:

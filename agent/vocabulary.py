@@ -27,7 +27,7 @@ CLASS_WORDS: dict[str, tuple[str, ...]] = {
 
 PLURAL_WORDS = frozenset(
     {"people", "persons", "men", "women", "children", "kids", "pedestrians", "crowd", "individuals",
-     "figures", "passersby", "adults", "all", "every", "each", "everyone", "everybody", "several",
+     "figures", "passersby", "adults", "folks", "all", "every", "each", "everyone", "everybody", "several",
      "many", "some", "multiple", "various", "both", "others", "ones", "group", "those", "these",
      "vehicles", "traffic", "animals", "objects", "things", "everything"}
 )
@@ -99,7 +99,10 @@ PREDICATES: dict[str, tuple[str, ...]] = {
     "turns_back": (
         "turn back", "turns back", "turning back", "turn around", "turns around", "turning around",
         "reverse", "reverses", "reversing", "u-turn", "changes direction", "walks back", "goes back",
-        "returns", "return", "comes back", "turn", "turns", "turning",
+        "returns", "return", "comes back", "turn", "turns", "turning", "heads back", "head back",
+        "heading back", "walk back", "walking back", "double back", "doubles back",
+        "doubling back", "retrace", "retraces", "retracing", "the way he came", "the way she came",
+        "the way they came",
     ),
     "crosses": (
         "cross", "crosses", "crossing", "crossed", "traverse", "traverses", "traversing",

@@ -192,9 +192,21 @@ def test_out_of_vocabulary_action_is_a_best_effort_said_in_the_trace():
     ("a guy jogging", "fast"), ("somebody who halts", "stops"), ("the woman strolling to the left", "moving"),
     ("the man who comes in from the right", "enters"), ("everyone who stays put", "stationary"),
     ("the two people walking side by side", "together"), ("the man who walks up to the woman", "approaches"),
+    ("the guy who heads back the way he came", "turns_back"), ("the woman who doubles back", "turns_back"),
+    ("the runner who passes the walker", "overtakes"), ("a cyclist passing a pedestrian", "overtakes"),
 ])
 def test_other_phrasings_read_the_same(query, predicate):
     assert parse_query(query).predicate == predicate
+
+
+def test_passing_the_camera_or_passing_by_is_no_overtaking():
+    assert parse_query("the bus passing the camera").camera == "passing"
+    assert parse_query("the man passing by").predicate == "moving"
+
+
+def test_folks_are_people_and_plural():
+    plan = parse_query("folks walking to the right")
+    assert plan.classes == ["person"] and plan.count is None
 
 
 def test_a_count_is_answered_in_full_with_the_best_effort_after_the_exact_matches():

@@ -51,7 +51,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "player", "players", "dancer", "dancers", "crowd", "adult", "adults", "policeman", "officer",
         "passenger", "passengers", "everyone", "everybody", "pair", "couple", "duo", "follower", "followers",
         "fellow", "gent", "chap", "youngster", "teenager", "student", "shopper", "onlooker", "bystander",
-        "anyone", "anybody", "one", "ones", "whoever", "those",
+        "anyone", "anybody", "one", "ones", "whoever", "those", "folk", "folks",
     ),
     "bicycle": ("bicycles", "bike", "bikes", "cycle", "cycles"),
     "car": ("cars", "automobile", "automobiles", "auto", "autos", "taxi", "taxis", "cab", "cabs", "sedan", "jeep",
