@@ -30,10 +30,10 @@ from tools.offline import apply_offline_env
 apply_offline_env()
 
 from tools.assets import asset_path
+from tools.bytetrack import track
 from tools.detect import DEFAULT_DETECTOR, agreement, load_detector
 from tools.perceive import perceive
 from tools.runtime import compile_openvino, default_threads
-from tools.bytetrack import track
 from tools.track import TrackerConfig
 from tools.track_metrics import frames_of, id_switches
 from tools.video import iter_samples, probe

@@ -58,7 +58,7 @@ def _second(rng: random.Random, n: int, nasty: float) -> str:
 def _glmv(rng: random.Random, seconds: int, labels: int, nasty: float) -> str:
     parts = []
     for k in range(seconds):
-        dets = ", ".join('{"label": "obj-%d", "bbox_2d": %s}' % (rng.randrange(labels), _box(rng, nasty))
+        dets = ", ".join(f'{{"label": "obj-{rng.randrange(labels)}", "bbox_2d": {_box(rng, nasty)}}}'
                          for _ in range(rng.randint(0, 3)))
         key = _second(rng, seconds, nasty) if rng.random() < nasty else str(k)
         parts.append(f'"{key}": [{dets}]')
@@ -66,8 +66,8 @@ def _glmv(rng: random.Random, seconds: int, labels: int, nasty: float) -> str:
 
 
 def _items(rng: random.Random, n: int, nasty: float) -> str:
-    return "[" + ", ".join('{"time": %s, "label": "p-%d", "bbox_2d": %s}' % (
-        _second(rng, n, nasty), rng.randrange(8), _box(rng, nasty)) for _ in range(n)) + "]"
+    return "[" + ", ".join(f'{{"time": {_second(rng, n, nasty)}, "label": "p-{rng.randrange(8)}", '
+                           f'"bbox_2d": {_box(rng, nasty)}}}' for _ in range(n)) + "]"
 
 
 def _referents(rng: random.Random, n: int, nasty: float) -> str:

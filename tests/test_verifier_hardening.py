@@ -26,14 +26,14 @@ from verifier.reward_server import make_server
 ROOT = Path(__file__).resolve().parents[1]
 BIG = "9" * 309
 BIG_COMPLETIONS = {
-    "glmv": '{"0": [{"label": "a", "bbox_2d": [0, 0, %s, 10]}]}' % BIG,
-    "bare box": '{"0": [[0, 0, %s, 10]]}' % BIG,
-    "negative": '{"0": [[-%s, 0, 10, 10]]}' % BIG,
-    "box object": '{"0": [{"bbox_2d": {"x1": 0, "y1": 0, "x2": %s, "y2": 1}}]}' % BIG,
-    "second key": '{"%s": [[0, 0, 1, 10]]}' % BIG,
-    "item time": '[{"time": %s, "label": "a", "bbox_2d": [0, 0, 1, 1]}]' % BIG,
-    "referents": '{"referents": [{"id": 1, "label": "a", "boxes": {"0": [0, 0, %s, 1]}}]}' % BIG,
-    "truncated": '{"0": [[0, 0, 10, 10]], "1": [[0, 0, %s, 10]], "2": [[0, 0, ' % BIG,
+    "glmv": '{"0": [{"label": "a", "bbox_2d": [0, 0, BIG, 10]}]}'.replace("BIG", BIG),
+    "bare box": '{"0": [[0, 0, BIG, 10]]}'.replace("BIG", BIG),
+    "negative": '{"0": [[-BIG, 0, 10, 10]]}'.replace("BIG", BIG),
+    "box object": '{"0": [{"bbox_2d": {"x1": 0, "y1": 0, "x2": BIG, "y2": 1}}]}'.replace("BIG", BIG),
+    "second key": '{"BIG": [[0, 0, 1, 10]]}'.replace("BIG", BIG),
+    "item time": '[{"time": BIG, "label": "a", "bbox_2d": [0, 0, 1, 1]}]'.replace("BIG", BIG),
+    "referents": '{"referents": [{"id": 1, "label": "a", "boxes": {"0": [0, 0, BIG, 1]}}]}'.replace("BIG", BIG),
+    "truncated": '{"0": [[0, 0, 10, 10]], "1": [[0, 0, BIG, 10]], "2": [[0, 0, '.replace("BIG", BIG),
     "1e309": '{"0": [{"label": "a", "bbox_2d": [0, 0, 1e309, 10]}]}',
 }
 # Two megabytes of the shapes that were slowest (seconds to minutes) before parsing was linear.
@@ -116,11 +116,11 @@ number = st.one_of(st.sampled_from(NASTY_NUMBERS), st.integers().map(str),
                    st.integers(308, 320).map(lambda n: "9" * n),
                    st.floats(allow_nan=True, allow_infinity=True).map(lambda f: json.dumps(f)))
 box = st.lists(number, min_size=0, max_size=5).map(lambda xs: "[" + ", ".join(xs) + "]")
-detection = st.builds(lambda label, b: '{"label": %s, "bbox_2d": %s}' % (json.dumps(label), b),
+detection = st.builds(lambda label, b: f'{{"label": {json.dumps(label)}, "bbox_2d": {b}}}',
                       st.text(max_size=6), box)
 second = st.one_of(st.integers(0, 5000).map(str), number)
 answer = st.lists(st.tuples(second, st.lists(detection, max_size=4)), max_size=12).map(
-    lambda items: "{" + ", ".join('"%s": [%s]' % (k.strip('"'), ", ".join(d)) for k, d in items) + "}")
+    lambda items: "{" + ", ".join(f'"{k.strip(chr(34))}": [{", ".join(d)}]' for k, d in items) + "}")
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
