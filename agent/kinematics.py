@@ -59,6 +59,7 @@ class Motion:
     vy: np.ndarray  # (n,) box sizes per second, + = downwards
     speed: np.ndarray  # (n,) box sizes per second
     growth: np.ndarray  # (n,) d ln(height) / dt, + = getting closer
+    rest: np.ndarray  # (n,) the smaller of the steps to the previous and the next second (sizes per second)
 
     @property
     def activity(self) -> np.ndarray:
@@ -80,6 +81,21 @@ class Motion:
         return float(c[-1, 0] - c[0, 0])
 
 
+def _rest(centre: np.ndarray, h: np.ndarray, seconds: np.ndarray, scale_t: np.ndarray) -> np.ndarray:
+    """Per second, the smaller of the one-second steps before and after it (depth counted as in
+    :attr:`Motion.activity`): someone who stands for three seconds between walks has a still step on
+    at least one side of each of them, where central differences blur the first and last into motion."""
+    n = len(seconds)
+    if n < 2:
+        return np.zeros(n)
+    dt = np.maximum(np.diff(seconds).astype(float), 1.0)
+    step = np.hypot(np.linalg.norm(np.diff(centre, axis=0), axis=1) / scale_t[1:],
+                    DEPTH_WEIGHT * np.abs(np.diff(np.log(h)))) / dt
+    before = np.concatenate([[np.inf], step])
+    after = np.concatenate([step, [np.inf]])
+    return np.minimum(before, after)
+
+
 def motion(track: Track) -> Motion:
     """Kinematics of a track whose ``boxes`` are keyed by second."""
     seconds = np.array(sorted(track.boxes), dtype=int)
@@ -96,5 +112,5 @@ def motion(track: Track) -> Motion:
     growth = _median3(_diff(np.log(h), seconds))
     return Motion(
         track_id=track.id, label=track.label, seconds=seconds, boxes=boxes, centre=centre, size=size,
-        vx=vx, vy=vy, speed=np.hypot(vx, vy), growth=growth,
+        vx=vx, vy=vy, speed=np.hypot(vx, vy), growth=growth, rest=_rest(centre, h, seconds, scale_t),
     )

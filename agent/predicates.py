@@ -336,7 +336,7 @@ def _slow(q: _Ask, _name: str) -> Holds:
 
 
 def _stationary(q: _Ask, _name: str) -> Holds:
-    mask = hysteresis(-q.m.activity, -q.th.still_on, -q.th.still_off)
+    mask = hysteresis(-q.m.rest, -q.th.still_on, -q.th.still_off)
     return _result(q.m, _spans(q.m, mask, q.th), 1 - q.speed_signal, "stationary")
 
 

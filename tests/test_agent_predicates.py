@@ -224,3 +224,12 @@ def test_a_count_is_answered_in_full_with_the_best_effort_after_the_exact_matche
     assert any("best effort, moving right" in e.message for e in events)
     # without a count, only what the query says
     assert set(choose("the men who walk in from the left", [entering, *movers, stander])[1]) == {1}
+
+
+def test_a_short_stand_between_walks_is_stationary_for_all_its_seconds():
+    # walks 60 px (0.6 heights) a second to second 5, stands at x=300 for seconds 5-7, walks on from 8
+    xs = walk(0, 60, 6) + [300.0, 300.0] + walk(360, 60, 5)
+    holds = evaluate("stationary", motion(person(1, xs)), frame=(640, 360))
+    assert holds.interval == (5, 7)
+    # a steady walker has no still second
+    assert evaluate("stationary", motion(person(2, walk(0, 60, 10))), frame=(640, 360)).interval is None
