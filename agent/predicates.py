@@ -344,8 +344,9 @@ def _start_or_stop(q: _Ask, name: str) -> Holds:
     """A start is the second either side of the first moving second after standing; a stop runs from
     a second before it to the end of the stand (as the synthetic ground truth defines them)."""
     m, th = q.m, q.th
-    move_spans = _spans(m, _moving_mask(m, th, q.direction), th)
-    still_spans = _spans(m, hysteresis(-m.activity, -th.still_on, -th.still_off), th, min_len=1)
+    still = hysteresis(-m.rest, -th.still_on, -th.still_off)
+    move_spans = _spans(m, [mv and not st for mv, st in zip(_moving_mask(m, th, q.direction), still)], th)
+    still_spans = _spans(m, still, th, min_len=1)
     spans = []
     for ms, me in move_spans:
         for ss, se in still_spans:

@@ -233,3 +233,12 @@ def test_a_short_stand_between_walks_is_stationary_for_all_its_seconds():
     assert holds.interval == (5, 7)
     # a steady walker has no still second
     assert evaluate("stationary", motion(person(2, walk(0, 60, 10))), frame=(640, 360)).interval is None
+
+
+def test_a_three_second_stop_between_walks_is_a_stop_and_a_start():
+    xs = walk(0, 60, 6) + [300.0, 300.0] + walk(360, 60, 5)
+    m = motion(person(1, xs))
+    assert evaluate("stops", m, frame=(640, 360)).interval is not None
+    assert evaluate("starts_moving", m, frame=(640, 360)).interval is not None
+    steady = motion(person(2, walk(0, 60, 10)))
+    assert evaluate("stops", steady, frame=(640, 360)).interval is None
