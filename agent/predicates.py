@@ -176,6 +176,21 @@ def _edge_event(predicate: str, m: Motion, frame: tuple[int, int], direction: Di
     return _result(m, [span], np.ones(n), what)
 
 
+def _until_stopped(holds: Holds) -> Holds:
+    """An approach found up to the first second seen stopped answers up to the second before: the stop
+    came after the last second seen walking, and by the first second seen standing it was over.
+
+    >>> _until_stopped(Holds(spans=[(3, 7)], interval=(3, 7), reason="track 1 meets during 3-7 s")).interval
+    (3, 6)
+    """
+    if holds.interval is None:
+        return holds
+    start, end = holds.interval
+    last = max(start, end - 1)
+    return holds.model_copy(update={"interval": (start, last),
+                                    "reason": holds.reason.replace(f"{start}-{end} s", f"{start}-{last} s")})
+
+
 def _approach(m: Motion, others: Sequence[Motion], th: Thresholds) -> Holds:
     """Walking up to someone who waits: for each other track, the seconds ``m`` itself closes the gap
     to it, ending with ``m`` stopped close by (passing by is no approach); the longest such approach."""
@@ -208,7 +223,7 @@ def _approach(m: Motion, others: Sequence[Motion], th: Thresholds) -> Holds:
     if best[1] is None:
         return Holds(reason=f"track {m.track_id} walks up to nobody who waits")
     out = _result(m, [best[1]], np.ones(len(m.seconds)), "walks up to someone who waits")
-    return out.model_copy(update={"partner": best[2]})
+    return _until_stopped(out).model_copy(update={"partner": best[2]})
 
 
 def _together_mask(m: Motion, others: Sequence[Motion], th: Thresholds) -> list[bool]:
@@ -399,7 +414,7 @@ def _meets(q: _Ask, _name: str) -> Holds:
         if start < s or still:
             spans.append((start, still[0] if still else e))
     spans = [s for s in spans if s[1] - s[0] + 1 >= th.min_len]
-    return _with_partner(q, _result(m, spans, np.where(near, 1.0, 0.5), "meets another object"))
+    return _with_partner(q, _until_stopped(_result(m, spans, np.where(near, 1.0, 0.5), "meets another object")))
 
 
 def _together(q: _Ask, _name: str) -> Holds:
@@ -445,7 +460,7 @@ def evaluate(
     >>> stop = Track(id=2, label="car", boxes={k: (min(k, 4) * 40.0, 100, min(k, 4) * 40.0 + 60, 140)
     ...                                         for k in range(10)})
     >>> evaluate("stops", motion(stop), frame=(640, 360)).interval
-    (4, 9)
+    (3, 9)
     """
     if predicate not in PREDICATE_RULES:
         raise ValueError(f"unknown predicate {predicate!r}")

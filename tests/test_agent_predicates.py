@@ -242,3 +242,11 @@ def test_a_three_second_stop_between_walks_is_a_stop_and_a_start():
     assert evaluate("starts_moving", m, frame=(640, 360)).interval is not None
     steady = motion(person(2, walk(0, 60, 10)))
     assert evaluate("stops", steady, frame=(640, 360)).interval is None
+
+
+def test_an_approach_ends_with_the_last_second_seen_walking():
+    waiting = person(1, [400.0] * 10)
+    arrives = person(2, walk(100, 60, 5) + [350.0] * 5)  # walks at 0-4, seen standing from 5
+    others = [motion(t) for t in (waiting, arrives)]
+    holds = evaluate("approaches", motion(arrives), frame=FRAME, others=others)
+    assert holds.interval == (0, 4) and "0-4 s" in holds.reason
