@@ -424,10 +424,24 @@ def _together(q: _Ask, _name: str) -> Holds:
 
 
 def _pairs(q: _Ask, name: str) -> Holds:
+    """Follows, leads, overtakes; the partner is the other track the relation holds with in the most
+    seconds of the interval (the nearest one would be whoever walks alongside)."""
     what = {"follows": "follows another object", "leads": "is followed by another object",
             "overtakes": "overtakes another object"}[name]
-    return _with_partner(q, _result(q.m, _spans(q.m, _pair_mask(name, q.m, q.others, q.th), q.th),
-                                    q.speed_signal, what))
+    m, th = q.m, q.th
+    out = _result(m, _spans(m, _pair_mask(name, m, q.others, th), th), q.speed_signal, what)
+    if out.interval is None:
+        return out
+    seconds: dict[int, int] = {}
+    for i, sec in enumerate(m.seconds):
+        if not out.interval[0] <= sec <= out.interval[1]:
+            continue
+        for o in q.others:
+            if o.track_id != m.track_id and (j := o.index(int(sec))) is not None and _pair_holds(name, m, i, o, j, th):
+                seconds[o.track_id] = seconds.get(o.track_id, 0) + 1
+    if not seconds:
+        return _with_partner(q, out)
+    return out.model_copy(update={"partner": max(seconds, key=lambda k: (seconds[k], -k))})
 
 
 PREDICATE_RULES = {

@@ -250,3 +250,12 @@ def test_an_approach_ends_with_the_last_second_seen_walking():
     others = [motion(t) for t in (waiting, arrives)]
     holds = evaluate("approaches", motion(arrives), frame=FRAME, others=others)
     assert holds.interval == (0, 4) and "0-4 s" in holds.reason
+
+
+def test_the_followed_one_is_the_partner_not_whoever_walks_alongside():
+    leader = person(1, walk(300, 30, 8))
+    follower = person(2, walk(200, 30, 8))  # one height behind the leader, on the same row
+    alongside = person(3, walk(200, 30, 8), y=70)  # level with the follower, nearer to it, another row
+    others = [motion(t) for t in (leader, follower, alongside)]
+    holds = evaluate("follows", motion(follower), frame=FRAME, others=others)
+    assert holds.interval is not None and holds.partner == 1
