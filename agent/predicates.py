@@ -46,7 +46,7 @@ class Thresholds(BaseModel):
     near_sizes: float = Field(1.5, description="two objects 'meet' within this many box sizes")
     follow_gap: tuple[float, float] = Field((0.4, 2.5), description="a follower keeps this many heights behind")
     follow_pace: float = Field(1.4, description="... at a speed within this ratio of the leader's")
-    together_sizes: float = Field(0.8, description="people walking together stay within this many heights")
+    together_sizes: float = Field(0.6, description="people walking together stay within this many heights")
     together_rows: float = Field(0.2, description="... with their feet rows within this many heights")
     approach_rate: float = Field(0.15, description="closing speed, box sizes per second")
     min_len: int = Field(2, description="shortest action span, seconds")

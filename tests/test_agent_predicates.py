@@ -259,3 +259,11 @@ def test_the_followed_one_is_the_partner_not_whoever_walks_alongside():
     others = [motion(t) for t in (leader, follower, alongside)]
     holds = evaluate("follows", motion(follower), frame=FRAME, others=others)
     assert holds.interval is not None and holds.partner == 1
+
+
+def test_side_by_side_is_shoulder_to_shoulder_not_a_body_height_apart():
+    a = person(1, walk(100, 30, 8))
+    near = person(2, walk(140, 30, 8))  # 0.4 heights apart, same row, same pace
+    apart = person(3, walk(170, 30, 8))  # 0.7 heights apart: one walks a little ahead of the other
+    assert evaluate("together", motion(a), frame=FRAME, others=[motion(a), motion(near)]).interval is not None
+    assert evaluate("together", motion(a), frame=FRAME, others=[motion(a), motion(apart)]).interval is None
