@@ -211,7 +211,7 @@ def _approach(m: Motion, others: Sequence[Motion], th: Thresholds) -> Holds:
             own[i] = float(np.array([m.vx[i], m.vy[i]]) @ gap) / norm if norm > 0 else 0.0
         mask = [mv and c >= th.approach_rate for mv, c in zip(moving, own)]
         for s, e in _spans(m, mask, th):
-            there = {int(k) for k, d, still in zip(m.seconds, dist, slow) if d <= th.near_sizes * 1.5 and still}
+            there = {int(k) for k, d, still in zip(m.seconds, dist, slow) if d <= th.near_sizes and still}
             # arrived: stopped close by within 3 s, and still there a second later (not a pause in passing)
             arrived = [k for k in sorted(there) if e <= k <= e + 3 and k + 1 in there]
             waits = (o.seconds >= s) & (o.seconds <= e)

@@ -267,3 +267,10 @@ def test_side_by_side_is_shoulder_to_shoulder_not_a_body_height_apart():
     apart = person(3, walk(170, 30, 8))  # 0.7 heights apart: one walks a little ahead of the other
     assert evaluate("together", motion(a), frame=FRAME, others=[motion(a), motion(near)]).interval is not None
     assert evaluate("together", motion(a), frame=FRAME, others=[motion(a), motion(apart)]).interval is None
+
+
+def test_stopping_two_heights_short_of_someone_is_no_approach():
+    waiting = person(1, [400.0] * 10)
+    short = person(2, walk(0, 50, 5) + [210.0] * 5)  # walks towards them, stops 1.9 heights away
+    others = [motion(t) for t in (waiting, short)]
+    assert evaluate("approaches", motion(short), frame=FRAME, others=others).interval is None
