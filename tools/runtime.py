@@ -257,7 +257,7 @@ def compile_openvino(onnx_path: Path, *, threads: int | None = None, precision: 
 
     Compiled blobs are also cached on disk under :func:`cache_root` (a new process loads them
     instead of compiling). ``precision`` is OpenVINO's inference precision hint (``"f32"``,
-    ``"bf16"``); None keeps the CPU plugin's default (bf16 where the CPU has AMX, else f32);
+    ``"bf16"``); None keeps the CPU plugin's default (bf16 where the CPU has AMX or AVX-512 BF16, else f32);
     ``$STAG_PRECISION`` overrides it. Threads default to :func:`default_threads`.
     """
     threads = threads or default_threads()
