@@ -393,7 +393,7 @@ def _approaches(q: _Ask, _name: str) -> Holds:
 
 
 def _meets(q: _Ask, _name: str) -> Holds:
-    """From the start of the mutual approach to the second both stand together."""
+    """From the start of the mutual approach to the last second before both are seen standing together."""
     m, th = q.m, q.th
     dist, _ = _nearest(m, q.others)
     finite = np.isfinite(dist)
