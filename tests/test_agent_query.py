@@ -114,4 +114,4 @@ def test_follows_leads_meets():
     a = motion(_track(3, [100.0 + 30 * min(k, 5) for k in range(9)]))
     b = motion(_track(4, [500.0 - 30 * min(k, 5) for k in range(9)]))
     s, e = evaluate("meets", a, frame=FRAME, others=[b]).interval
-    assert s <= 2 and e == 5  # from the mutual approach to the second both stand
+    assert s <= 2 and e == 4  # from the mutual approach to the last second seen walking (both stand from 5)
