@@ -114,3 +114,56 @@ def test_doctests(module: str) -> None:
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_track_without_a_good_option_never_forces_a_swap() -> None:
+    """One person stands still; a second, 180 px to the left, is gone the next second, when someone new
+    appears 180 px to the right. Pairing every track (Hungarian with finite 'infeasible' costs) would
+    move the standing person onto the newcomer and the vanished one onto the standing person; the
+    standing person keeps their own box instead."""
+    frames = [_frame(0, [(20, 150), (200, 150)]), _frame(1, [(200, 150), (380, 150)])]
+    chains, _ = link(frames)
+    assert sorted(chains) == [[(0, 0)], [(0, 1), (1, 0)], [(1, 1)]]
+
+
+def _far_walker(support: bool) -> tuple[list[Frame], list[list[str]]]:
+    """A far walker: confident for 4 s, unseen for 2 s, then seen only at 0.2 for 4 s (the detector on
+    a 40 px person); a second figure is only ever seen weakly. ``support``: the boxes cover what moves."""
+    frames, who = [], []
+    for k in range(10):
+        boxes, confs, names = [], [], []
+        if k < 4 or k >= 6:
+            boxes.append((50 + 20 * k, 150))
+            confs.append(0.6 if k < 4 else 0.2)
+            names.append("walker")
+        boxes.append((500, 40))
+        confs.append(0.2)
+        names.append("weak")
+        f = _frame(k, boxes)
+        f.conf, f.support = np.array(confs), np.full(len(boxes), support)
+        frames.append(f)
+        who.append(names)
+    return frames, who
+
+
+def test_supported_weak_detections_extend_a_lost_track_but_never_start_one() -> None:
+    frames, who = _far_walker(support=True)
+    chains, _ = associate(frames)
+    assert _owners(chains, who) == [{"walker"}] and len(chains[0]) == 8
+
+
+def test_unsupported_weak_detections_do_not_extend_a_lost_track() -> None:
+    """Nothing confirms them (a moving camera): the track ends where the confident sightings end."""
+    frames, who = _far_walker(support=False)
+    chains, _ = associate(frames)
+    assert _owners(chains, who) == [{"walker"}] and len(chains[0]) == 4
+
+
+def test_a_small_person_whose_colours_flicker_stays_one_track() -> None:
+    """At 40 px a box holds few pixels and its colour histogram flickers (cosine distance 0.26 here,
+    over the veto for a large person)."""
+    a, b = np.eye(8)[0], (np.eye(8)[0] + 0.9 * np.eye(8)[1]) / np.linalg.norm([1, 0.9])
+    frames = [Frame(time=k, xyxy=np.array([[100 + 15 * k, 100, 115 + 15 * k, 140]]), conf=np.array([0.6]),
+                    kind=np.array(["person"]), feat=np.array([a if k % 2 else b])) for k in range(6)]
+    assert [len(c) for c in associate(frames)[0]] == [6]
+    assert len(associate(frames, AssociationConfig(small=0))[0]) > 1

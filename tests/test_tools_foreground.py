@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+import supervision as sv
 
 from stagdata.synth import PRESETS, generate
 from tools.assets import asset_path
@@ -109,3 +110,27 @@ def test_a_closer_look_finds_small_people_the_first_look_is_unsure_of(crowded):
     # measured: 4 of 44 -> 24 of 44, 26 of 40 frames looked at again
     assert total >= 30 and after >= before + 0.3 * total and after >= 0.4 * total, (before, after, total)
     assert looks <= 40
+
+
+def test_a_figure_close_in_grey_to_the_street_is_still_fitted():
+    """A far person blends with the street: 12 grey levels apart, under the camera test's threshold."""
+    street = np.full((120, 160, 3), 120, np.uint8)
+    plate = estimate_plate([street.copy() for _ in range(6)])
+    frame = street.copy()
+    frame[40:80, 70:82] = 108
+    det = sv.Detections(xyxy=np.array([[65.0, 35.0, 87.0, 85.0]]), confidence=np.array([0.5]), class_id=np.array([0]))
+    x0, y0, x1, y1 = plate.tighten(frame, det).xyxy[0]
+    assert box_iou((x0, y0, x1, y1), (70, 40, 82, 80)) >= 0.75
+
+
+def test_boxes_tightened_onto_one_figure_keep_the_better_one():
+    """A loose and a tight box around one figure tighten to the same box: one is kept, the surer."""
+    street = np.full((120, 160, 3), 120, np.uint8)
+    plate = estimate_plate([street.copy() for _ in range(6)])
+    frame = street.copy()
+    frame[40:80, 70:82] = 30
+    det = sv.Detections(xyxy=np.array([[60.0, 30.0, 92.0, 90.0], [66.0, 36.0, 86.0, 84.0], [120.0, 40.0, 150.0, 80.0]]),
+                        confidence=np.array([0.4, 0.6, 0.5]), class_id=np.array([0, 0, 0]))
+    det.data["class_name"] = np.array(["person"] * 3)
+    out = plate.tighten(frame, det)
+    assert out.confidence.tolist() == pytest.approx([0.6, 0.5])

@@ -43,6 +43,10 @@ INFEASIBLE = 1e6
 VELOCITY_BASELINE_S = 0.9
 """Velocities are measured from the latest observation at least this long before the current one."""
 
+MATCH_LIMIT = 1.2
+"""Pairs cost at most about 1.1 (motion and appearance up to 1 each, weighted, plus 0.1 for a weak
+score); a row left unpaired costs this, so any feasible pair alone still matches."""
+
 Chain = list[tuple[int, int]]
 """One track: ``(frame position, detection index)`` pairs in time order."""
 
@@ -63,6 +67,9 @@ class AssociationConfig(BaseModel):
     appearance_weight: float = Field(0.7, ge=0, le=1, description="share of appearance in the cost (rest: motion)")
     appearance_scale: float = Field(0.1, gt=0, description="appearance distance that counts as fully different")
     appearance_veto: float = Field(0.25, gt=0, description="a pair more different than this never matches")
+    small: float = Field(80.0, ge=0, description="objects smaller than this (px) get the appearance veto "
+                         "widened by small / size: the colours of a few pixels are noisy (0: off; widening "
+                         "the size ratio too cost the real film 0.01 HOTA)")
     velocity_weight: float = Field(1.0, ge=0, le=1, description="share of the last velocity used to predict")
     iou_match: float = Field(0.5, ge=0, le=1, description="a predicted box overlapping a detection at IoU >= this "
                                                           "matches at cost 1 - IoU whatever the rest says (0: off)")
@@ -84,6 +91,8 @@ class Frame:
     """The detections at one instant: boxes (xyxy px), scores, kinds and optional appearance vectors.
 
     ``feat`` rows are L2-normalised appearance vectors (distance ``1 - cosine``); None when unknown.
+    ``support`` marks boxes that other evidence confirms (on a fixed camera: they cover what moves,
+    :meth:`tools.foreground.Plate.supports`); only those of weak detections form weak tracklets.
     """
 
     time: float
@@ -92,11 +101,14 @@ class Frame:
     kind: np.ndarray
     feat: np.ndarray | None = None
     edge: tuple[float, float] | None = None  # image (width, height), to tell exits at the border
+    support: np.ndarray | None = None  # per box: something besides the detector vouches for it (None: nothing)
 
     def __post_init__(self) -> None:
         self.xyxy = np.asarray(self.xyxy, dtype=float).reshape(-1, 4)
         self.conf = np.asarray(self.conf, dtype=float).reshape(-1)
         self.kind = np.asarray(self.kind).reshape(-1)
+        if self.support is not None:
+            self.support = np.asarray(self.support, dtype=bool).reshape(-1)
         if not len(self.xyxy) == len(self.conf) == len(self.kind):
             raise ValueError(f"frame at {self.time}s: {len(self.xyxy)} boxes, {len(self.conf)} scores, "
                              f"{len(self.kind)} kinds")
@@ -152,6 +164,11 @@ def _near_edge(box: np.ndarray, edge: tuple[float, float] | None, margin: float 
     return bool(box[0] <= margin * w or box[2] >= (1 - margin) * w or box[1] <= margin * h or box[3] >= (1 - margin) * h)
 
 
+def _looseness(s: float, cfg: AssociationConfig) -> float:
+    """How much wider the appearance veto is for an object of size ``s`` px (>= 1)."""
+    return max(1.0, cfg.small / max(float(s), 1.0)) if cfg.small else 1.0
+
+
 def _cost_matrix(live: list[_Live], frame: Frame, cols: np.ndarray, cfg: AssociationConfig) -> np.ndarray:
     """Motion + appearance cost of each live track against detections ``cols`` (INFEASIBLE outside gates)."""
     cost = np.full((len(live), len(cols)), INFEASIBLE)
@@ -168,13 +185,14 @@ def _cost_matrix(live: list[_Live], frame: Frame, cols: np.ndarray, cfg: Associa
         gate = cfg.gate + (cfg.gate_per_s if t.velocity is not None else cfg.gate_new_per_s) * dt
         dist = np.linalg.norm(c_det - pred, axis=1) / s
         ratio = np.maximum(s_det, s) / np.minimum(s_det, s)
+        loose = _looseness(s, cfg)
         ok = (dist <= gate) & (ratio <= cfg.size_ratio) & (frame.kind[cols] == t.kind)
         for j in np.flatnonzero(ok):
             motion = dist[j] / gate
             app = _app_dist(t.feat, frame.feat[cols[j]] if frame.feat is not None else None)
             if np.isnan(app):
                 c = motion
-            elif app > cfg.appearance_veto:
+            elif app > cfg.appearance_veto * loose:
                 continue
             else:
                 w = cfg.appearance_weight
@@ -194,11 +212,25 @@ def _iou_row(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     return inter / np.maximum(area - inter, 1e-9)
 
 
-def _assign(cost: np.ndarray) -> list[tuple[int, int]]:
+def _assign(cost: np.ndarray, limit: float = MATCH_LIMIT) -> list[tuple[int, int]]:
+    """Minimum-cost pairs of ``cost`` (rows x columns), each pair under ``limit``; a row may stay unpaired.
+
+    Each row gets its own "no match" column at cost ``limit`` (as ``lap.lapjv``'s ``cost_limit``), so
+    the Hungarian method never forces a poor pair to pair everyone else: one good pair beats two
+    mediocre ones.
+
+    >>> _assign(np.array([[0.1, 0.9], [INFEASIBLE, 0.95]]))
+    [(0, 0), (1, 1)]
+    >>> _assign(np.array([[0.06, 0.94], [0.9, INFEASIBLE]]))
+    [(0, 0)]
+    """
     if not cost.size:
         return []
-    rows, cols = linear_sum_assignment(cost)
-    return [(r, c) for r, c in zip(rows, cols) if cost[r, c] < INFEASIBLE]
+    n, m = cost.shape
+    reject = np.full((n, n), INFEASIBLE)
+    np.fill_diagonal(reject, limit)
+    rows, cols = linear_sum_assignment(np.hstack([np.minimum(cost, INFEASIBLE), reject]))
+    return [(int(r), int(c)) for r, c in zip(rows, cols) if c < m and cost[r, c] < limit]
 
 
 def _ambiguous_pairs(cost: np.ndarray, margin: float) -> bool:
@@ -281,7 +313,7 @@ def link(frames: Sequence[Frame], config: AssociationConfig | None = None) -> tu
             matched_d.add(int(high[c]))
         rest = [i for i in range(len(live)) if i not in matched_t and live[i].time < frame.time]
         cost2 = _cost_matrix([live[i] for i in rest], frame, low, cfg)
-        for r, c in _assign(np.where(cost2 < 0.6, cost2, INFEASIBLE)):
+        for r, c in _assign(cost2, limit=0.6):
             _update(live[rest[r]], pos, frame, int(low[c]), cfg.feature_momentum)
         for j in high:
             if int(j) not in matched_d and frame.conf[j] >= cfg.new_track_thresh:
@@ -345,7 +377,7 @@ def _stitch_cost(a: _Piece, b: _Piece, cfg: AssociationConfig) -> float:
     app = _app_dist(a.f1, b.f0)
     if np.isnan(app):
         return motion + 0.05 * gap
-    if app > cfg.appearance_veto:
+    if app > cfg.appearance_veto * _looseness(s, cfg):
         return INFEASIBLE
     w = cfg.appearance_weight
     return (1 - w) * motion + w * min(1.0, app / cfg.appearance_scale) + 0.05 * gap
@@ -362,7 +394,7 @@ def stitch(chains: list[Chain], frames: Sequence[Frame], config: AssociationConf
             break
         cost = np.array([[_stitch_cost(a, b, cfg) if i != j else INFEASIBLE for j, b in enumerate(pieces)]
                          for i, a in enumerate(pieces)])
-        pairs = [(r, c) for r, c in _assign(cost) if cost[r, c] <= cfg.stitch_max_cost]
+        pairs = _assign(cost, limit=cfg.stitch_max_cost + 1e-9)
         if not pairs:
             break
         # follow successor links into chains of pieces, each piece once
@@ -390,13 +422,36 @@ def _glimpse(chain: Chain, frames: Sequence[Frame], cfg: AssociationConfig) -> b
     return not rest and frames[f].kind[d] != "person" and frames[f].conf[d] >= cfg.glimpse_conf
 
 
+def _weak_chains(frames: Sequence[Frame], chains: list[Chain], cfg: AssociationConfig) -> list[Chain]:
+    """Tracklets linked from the supported detections no chain took (scores from ``low_thresh``): a
+    far person the detector sees at 0.1-0.3 for seconds after their track was lost. Unsupported weak
+    detections stay out: on the real film (a moving camera, nothing to confirm them) they cost 0.1 HOTA."""
+    used = {o for c in chains for o in c}
+    maps, subs = [], []
+    for pos, f in enumerate(frames):
+        ok = f.support if f.support is not None else np.zeros(len(f.conf), bool)
+        idx = np.array([j for j in range(len(f.conf))
+                        if (pos, j) not in used and f.conf[j] >= cfg.low_thresh and ok[j]], int)
+        maps.append(idx)
+        subs.append(Frame(time=f.time, xyxy=f.xyxy[idx], conf=f.conf[idx], kind=f.kind[idx],
+                          feat=f.feat[idx] if f.feat is not None else None, edge=f.edge))
+    weak_cfg = cfg.model_copy(update={"high_thresh": cfg.low_thresh, "new_track_thresh": cfg.low_thresh})
+    weak, _ = link(subs, weak_cfg)
+    return [[(p, int(maps[p][j])) for p, j in c] for c in weak]
+
+
 def associate(frames: Sequence[Frame], config: AssociationConfig | None = None) -> tuple[list[Chain], list[Ambiguity]]:
     """Link then stitch ``frames`` (time order); chains with too few observations are dropped.
 
+    Weak tracklets (:func:`_weak_chains`) take part in stitching and survive only as part of a
+    track with a detection of at least ``new_track_thresh``: they extend tracks, never start them.
     Returns the chains sorted by first appearance, and the linking step's ambiguities.
     """
     cfg = config or AssociationConfig()
     chains, amb = link(frames, cfg)
-    chains = [c for c in stitch(chains, frames, cfg) if len(c) >= cfg.min_observations or _glimpse(c, frames, cfg)]
+    chains += _weak_chains(frames, chains, cfg)
+    chains = [c for c in stitch(chains, frames, cfg)
+              if (len(c) >= cfg.min_observations or _glimpse(c, frames, cfg))
+              and max(frames[p].conf[j] for p, j in c) >= cfg.new_track_thresh]
     chains.sort(key=lambda c: (c[0][0], c[0][1]))
     return chains, amb

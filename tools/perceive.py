@@ -110,7 +110,8 @@ class _Observed:
     """One instant's detections with what association and the tracks need, frame dropped."""
 
     def __init__(self, sample: Sample, det: sv.Detections, extra: bool, keep_image: bool = False,
-                 embedder: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> None:
+                 embedder: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+                 plate: Plate | None = None) -> None:
         self.index, self.time, self.frame_index = sample.index, sample.time, sample.frame_index
         self.det, self.extra = det, extra
         self.image = sample.image if keep_image else None  # only the older tracker needs frames kept
@@ -126,7 +127,8 @@ class _Observed:
         conf = det.confidence if det.confidence is not None else np.ones(len(det))
         self.frame = Frame(time=sample.time, xyxy=det.xyxy, conf=conf,
                            kind=np.array([KINDS.get(n, n) for n in names]),
-                           feat=np.array(feats) if feats else None, edge=(w, h))
+                           feat=np.array(feats) if feats else None, edge=(w, h),
+                           support=plate.supports(sample.image, det.xyxy) if plate is not None else None)
         self.names, self.colors = names, colors
 
 
@@ -258,7 +260,7 @@ def perceive(
             dets, n = _look_closer(detector, plate, [s.image for s in samples], dets)
             closer += n
         t2 = time.perf_counter()
-        obs.extend(_Observed(s, fixed(s.image, d, h), extra, keep_image, embedder)
+        obs.extend(_Observed(s, fixed(s.image, d, h), extra, keep_image, embedder, plate)
                    for s, d, h in zip(samples, dets, hints))
         timings["detect"] += t2 - t1
         timings["describe"] += time.perf_counter() - t2
