@@ -171,7 +171,7 @@ def _dedupe(det: sv.Detections, iou: float) -> sv.Detections:
     if len(det) < 2:
         return det
     conf = det.confidence if det.confidence is not None else np.ones(len(det))
-    names = det.data["class_name"] if "class_name" in det.data else det.class_id
+    names = det.data.get("class_name", det.class_id)
     if names is None:
         names = np.zeros(len(det), int)
     keep = [int(i) for n in np.unique(names) for i in np.flatnonzero(names == n)[nms(det.xyxy[names == n], conf[names == n], iou)]]
