@@ -1,9 +1,9 @@
 """Per-second motion of a track: position, size, velocity, speed and growth, in the track's own scale.
 
 Speeds are measured in *box sizes per second* (the box's longer side), so a walking person is about
-as fast whether near the camera or far from it. Velocities are central differences over the
-neighbouring seconds with a box (a missing second widens the step), then median-filtered over
-three seconds to damp 1-FPS detector jitter.
+as fast whether near the camera or far from it. Gaps of up to :data:`GAP_FILL` seconds are
+interpolated first. Velocities are central differences over the neighbouring seconds with a box (a
+longer gap widens the step), then median-filtered over three seconds to damp 1-FPS detector jitter.
 
 >>> from tools.track import Track
 >>> t = Track(id=1, label="person", boxes={k: (10.0 + 30 * k, 50, 40 + 30 * k, 150) for k in range(5)})
@@ -20,7 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tools.smooth import fill_gaps
 from tools.track import Track
+
+GAP_FILL = 3
+"""A track's gaps of up to this many seconds are read as interpolated boxes (the detector missed the
+person; they did not leave). The answer fills the same gaps (:func:`agent.nodes.smooth`)."""
 
 DEPTH_WEIGHT = 4.0
 """Box sizes per second that one unit of d ln(height)/dt counts as (see :attr:`Motion.activity`)."""
@@ -97,9 +102,14 @@ def _rest(centre: np.ndarray, h: np.ndarray, seconds: np.ndarray, scale_t: np.nd
 
 
 def motion(track: Track) -> Motion:
-    """Kinematics of a track whose ``boxes`` are keyed by second."""
-    seconds = np.array(sorted(track.boxes), dtype=int)
-    boxes = np.array([track.boxes[s] for s in seconds], dtype=float).reshape(-1, 4)
+    """Kinematics of a track whose ``boxes`` are keyed by second (gaps up to :data:`GAP_FILL` filled).
+
+    >>> motion(Track(id=1, label="person", boxes={0: (0, 0, 10, 20), 3: (30, 0, 40, 20)})).seconds.tolist()
+    [0, 1, 2, 3]
+    """
+    filled = fill_gaps(track.boxes, max_gap=GAP_FILL)
+    seconds = np.array(sorted(filled), dtype=int)
+    boxes = np.array([filled[s] for s in seconds], dtype=float).reshape(-1, 4)
     w = np.maximum(boxes[:, 2] - boxes[:, 0], 1.0)
     h = np.maximum(boxes[:, 3] - boxes[:, 1], 1.0)
     centre = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], axis=1)

@@ -177,6 +177,7 @@ def smooth(state: GroundState, runtime: Runtime[Deps]) -> dict:
     """Each referent's boxes inside its interval, short gaps filled; boxes a model wrote are smoothed
     over the seconds (detector boxes are not: measured, smoothing them lowers their IoU with the truth,
     ``bench/smooth_compare.py``)."""
+    from agent.kinematics import GAP_FILL
     from tools.smooth import fill_gaps, smooth_boxes
 
     deps = runtime.context
@@ -192,7 +193,7 @@ def smooth(state: GroundState, runtime: Runtime[Deps]) -> dict:
         raw = {k: b for k, b in (p.boxes or tr.boxes).items() if s <= k <= e}
         if not raw:
             continue
-        boxes = fill_gaps(smooth_boxes(raw) if model_boxes else raw, max_gap=3)
+        boxes = fill_gaps(smooth_boxes(raw) if model_boxes else raw, max_gap=GAP_FILL)
         w, h = info.width, info.height
         boxes = {k: (min(max(b[0], 0.0), w), min(max(b[1], 0.0), h), min(max(b[2], 0.0), w), min(max(b[3], 0.0), h))
                  for k, b in boxes.items()}

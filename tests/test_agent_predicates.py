@@ -274,3 +274,11 @@ def test_stopping_two_heights_short_of_someone_is_no_approach():
     short = person(2, walk(0, 50, 5) + [210.0] * 5)  # walks towards them, stops 1.9 heights away
     others = [motion(t) for t in (waiting, short)]
     assert evaluate("approaches", motion(short), frame=FRAME, others=others).interval is None
+
+
+def test_a_state_holds_across_seconds_the_detector_missed():
+    """Walking away (shrinking 15% a second) for 10 s, missed in seconds 5 and 6: one span 0-9, as the
+    answer's boxes fill the same gap."""
+    boxes = {k: (300.0, 250 - 150 * 0.85 ** k, 300 + 50 * 0.85 ** k, 250.0) for k in range(10) if k not in (5, 6)}
+    away = Track(id=1, label="person", boxes=boxes, scores=dict.fromkeys(boxes, 0.9), height_px=100)
+    assert evaluate("moving", motion(away), frame=FRAME, direction="away").interval == (0, 9)

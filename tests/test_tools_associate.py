@@ -167,3 +167,14 @@ def test_a_small_person_whose_colours_flicker_stays_one_track() -> None:
                     kind=np.array(["person"]), feat=np.array([a if k % 2 else b])) for k in range(6)]
     assert [len(c) for c in associate(frames)[0]] == [6]
     assert len(associate(frames, AssociationConfig(small=0))[0]) > 1
+
+
+def test_someone_walking_away_is_stitched_across_a_gap_by_their_shrinking_size() -> None:
+    """Walking straight away, a person shrinks 17% a second; unseen for two seconds, they come back
+    1.7x smaller than when lost, which only the extrapolated size explains."""
+    frames = []
+    for k in [0, 1, 2, 3, 4, 7, 8]:
+        h = 200 * np.exp(-0.17 * k)
+        frames.append(Frame(time=k, xyxy=np.array([[300 - h / 6, 300 - h, 300 + h / 6, 300]]), conf=np.array([0.6]),
+                            kind=np.array(["person"]), edge=(640, 360)))
+    assert [len(c) for c in associate(frames)[0]] == [7]

@@ -340,6 +340,13 @@ class _Piece:
     v1: np.ndarray | None
     f0: np.ndarray | None
     f1: np.ndarray | None
+    g0: float = 0.0
+    g1: float = 0.0
+
+
+GROWTH_MAX = 0.5
+"""Largest change of log size per second a piece's size is extrapolated with (walking straight
+toward or away from the camera a few metres off: about 0.3)."""
 
 
 def _piece(chain: Chain, frames: Sequence[Frame], k: int = 3) -> _Piece:
@@ -352,12 +359,19 @@ def _piece(chain: Chain, frames: Sequence[Frame], k: int = 3) -> _Piece:
             return None
         return (centre(boxes[b]) - centre(boxes[a])) / (times[b] - times[a])
 
+    def growth(a: int, b: int) -> float:
+        if times[b] - times[a] <= 0:
+            return 0.0
+        g = float(np.log(size(boxes[b]) / size(boxes[a]))) / (times[b] - times[a])
+        return float(np.clip(g, -GROWTH_MAX, GROWTH_MAX))
+
     def mean(fs: list[np.ndarray]) -> np.ndarray | None:
         return np.mean(fs, axis=0) if fs else None
 
+    first, last = (0, min(len(chain) - 1, 2)), (max(0, len(chain) - 3), len(chain) - 1)
     return _Piece(chain=chain, kind=str(frames[chain[0][0]].kind[chain[0][1]]), t0=times[0], t1=times[-1],
-                  box0=boxes[0], box1=boxes[-1], v0=vel(0, min(len(chain) - 1, 2)),
-                  v1=vel(max(0, len(chain) - 3), len(chain) - 1), f0=mean(feats[:k]), f1=mean(feats[-k:]))
+                  box0=boxes[0], box1=boxes[-1], v0=vel(*first), v1=vel(*last), f0=mean(feats[:k]),
+                  f1=mean(feats[-k:]), g0=growth(*first), g1=growth(*last))
 
 
 def _stitch_cost(a: _Piece, b: _Piece, cfg: AssociationConfig) -> float:
@@ -365,7 +379,9 @@ def _stitch_cost(a: _Piece, b: _Piece, cfg: AssociationConfig) -> float:
     if gap <= 0 or gap > cfg.max_gap_s + 1e-9 or a.kind != b.kind:
         return INFEASIBLE
     s = float(min(size(a.box1), size(b.box0)))
-    if max(size(a.box1), size(b.box0)) / s > cfg.size_ratio:
+    # sizes extrapolated over the gap too (someone walking away shrinks): the mean of both sides' errors
+    size_err = (abs(np.log(size(b.box0) / size(a.box1)) - a.g1 * gap) + abs(np.log(size(b.box0) / size(a.box1)) - b.g0 * gap)) / 2
+    if size_err > np.log(cfg.size_ratio):
         return INFEASIBLE
     ca, cb = centre(a.box1), centre(b.box0)
     # each side's motion extrapolated over the gap must meet the other (the mean error of those known)
