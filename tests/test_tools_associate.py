@@ -159,16 +159,6 @@ def test_unsupported_weak_detections_do_not_extend_a_lost_track() -> None:
     assert _owners(chains, who) == [{"walker"}] and len(chains[0]) == 4
 
 
-def test_a_small_person_whose_colours_flicker_stays_one_track() -> None:
-    """At 40 px a box holds few pixels and its colour histogram flickers (cosine distance 0.26 here,
-    over the veto for a large person)."""
-    a, b = np.eye(8)[0], (np.eye(8)[0] + 0.9 * np.eye(8)[1]) / np.linalg.norm([1, 0.9])
-    frames = [Frame(time=k, xyxy=np.array([[100 + 15 * k, 100, 115 + 15 * k, 140]]), conf=np.array([0.6]),
-                    kind=np.array(["person"]), feat=np.array([a if k % 2 else b])) for k in range(6)]
-    assert [len(c) for c in associate(frames)[0]] == [6]
-    assert len(associate(frames, AssociationConfig(small=0))[0]) > 1
-
-
 def test_someone_walking_away_is_stitched_across_a_gap_by_their_shrinking_size() -> None:
     """Walking straight away, a person shrinks 17% a second; unseen for two seconds, they come back
     1.7x smaller than when lost, which only the extrapolated size explains."""
@@ -178,3 +168,15 @@ def test_someone_walking_away_is_stitched_across_a_gap_by_their_shrinking_size()
         frames.append(Frame(time=k, xyxy=np.array([[300 - h / 6, 300 - h, 300 + h / 6, 300]]), conf=np.array([0.6]),
                             kind=np.array(["person"]), edge=(640, 360)))
     assert [len(c) for c in associate(frames)[0]] == [7]
+
+
+@pytest.mark.parametrize("support", [None, True, False])
+def test_on_a_fixed_camera_a_weak_detection_extends_a_track_only_where_something_moves(support) -> None:
+    """Seen at 0.6 for 4 s, then at 0.2 for 3 s: a moving camera (None: nothing to ask) and a moving
+    figure extend the track, a weak box on the still street does not."""
+    frames = []
+    for k in range(7):
+        f = _frame(k, [(50 + 20 * k, 150)], conf=0.6 if k < 4 else 0.2)
+        f.support = None if support is None else np.array([support])
+        frames.append(f)
+    assert [len(c) for c in associate(frames)[0]] == [4 if support is False else 7]

@@ -67,9 +67,6 @@ class AssociationConfig(BaseModel):
     appearance_weight: float = Field(0.7, ge=0, le=1, description="share of appearance in the cost (rest: motion)")
     appearance_scale: float = Field(0.1, gt=0, description="appearance distance that counts as fully different")
     appearance_veto: float = Field(0.25, gt=0, description="a pair more different than this never matches")
-    small: float = Field(80.0, ge=0, description="objects smaller than this (px) get the appearance veto "
-                         "widened by small / size: the colours of a few pixels are noisy (0: off; widening "
-                         "the size ratio too cost the real film 0.01 HOTA)")
     velocity_weight: float = Field(1.0, ge=0, le=1, description="share of the last velocity used to predict")
     iou_match: float = Field(0.5, ge=0, le=1, description="a predicted box overlapping a detection at IoU >= this "
                                                           "matches at cost 1 - IoU whatever the rest says (0: off)")
@@ -164,11 +161,6 @@ def _near_edge(box: np.ndarray, edge: tuple[float, float] | None, margin: float 
     return bool(box[0] <= margin * w or box[2] >= (1 - margin) * w or box[1] <= margin * h or box[3] >= (1 - margin) * h)
 
 
-def _looseness(s: float, cfg: AssociationConfig) -> float:
-    """How much wider the appearance veto is for an object of size ``s`` px (>= 1)."""
-    return max(1.0, cfg.small / max(float(s), 1.0)) if cfg.small else 1.0
-
-
 def _cost_matrix(live: list[_Live], frame: Frame, cols: np.ndarray, cfg: AssociationConfig) -> np.ndarray:
     """Motion + appearance cost of each live track against detections ``cols`` (INFEASIBLE outside gates)."""
     cost = np.full((len(live), len(cols)), INFEASIBLE)
@@ -185,14 +177,13 @@ def _cost_matrix(live: list[_Live], frame: Frame, cols: np.ndarray, cfg: Associa
         gate = cfg.gate + (cfg.gate_per_s if t.velocity is not None else cfg.gate_new_per_s) * dt
         dist = np.linalg.norm(c_det - pred, axis=1) / s
         ratio = np.maximum(s_det, s) / np.minimum(s_det, s)
-        loose = _looseness(s, cfg)
         ok = (dist <= gate) & (ratio <= cfg.size_ratio) & (frame.kind[cols] == t.kind)
         for j in np.flatnonzero(ok):
             motion = dist[j] / gate
             app = _app_dist(t.feat, frame.feat[cols[j]] if frame.feat is not None else None)
             if np.isnan(app):
                 c = motion
-            elif app > cfg.appearance_veto * loose:
+            elif app > cfg.appearance_veto:
                 continue
             else:
                 w = cfg.appearance_weight
@@ -301,7 +292,9 @@ def link(frames: Sequence[Frame], config: AssociationConfig | None = None) -> tu
         live = keep
         prev_boxes = {id(t): t.box for t in live if t_prev is not None and t.time == t_prev}
         high = np.flatnonzero(frame.conf >= cfg.high_thresh)
-        low = np.flatnonzero((frame.conf >= cfg.low_thresh) & (frame.conf < cfg.high_thresh))
+        # on a fixed camera a weak detection counts only where something moves (``support``)
+        backed = frame.support if frame.support is not None else np.ones(len(frame.conf), bool)
+        low = np.flatnonzero((frame.conf >= cfg.low_thresh) & (frame.conf < cfg.high_thresh) & backed)
         cost = _cost_matrix(live, frame, high, cfg)
         if t_prev is not None and _ambiguous_pairs(cost, cfg.ambiguity_margin):
             amb.append(Ambiguity(t_prev, frame.time, "two candidates in a gate", 1.5))
@@ -393,7 +386,7 @@ def _stitch_cost(a: _Piece, b: _Piece, cfg: AssociationConfig) -> float:
     app = _app_dist(a.f1, b.f0)
     if np.isnan(app):
         return motion + 0.05 * gap
-    if app > cfg.appearance_veto * _looseness(s, cfg):
+    if app > cfg.appearance_veto:
         return INFEASIBLE
     w = cfg.appearance_weight
     return (1 - w) * motion + w * min(1.0, app / cfg.appearance_scale) + 0.05 * gap
@@ -460,14 +453,14 @@ def associate(frames: Sequence[Frame], config: AssociationConfig | None = None) 
     """Link then stitch ``frames`` (time order); chains with too few observations are dropped.
 
     Weak tracklets (:func:`_weak_chains`) take part in stitching and survive only as part of a
-    track with a detection of at least ``new_track_thresh``: they extend tracks, never start them.
+    track that would survive without them: they extend tracks, never start or keep one.
     Returns the chains sorted by first appearance, and the linking step's ambiguities.
     """
     cfg = config or AssociationConfig()
     chains, amb = link(frames, cfg)
-    chains += _weak_chains(frames, chains, cfg)
-    chains = [c for c in stitch(chains, frames, cfg)
-              if (len(c) >= cfg.min_observations or _glimpse(c, frames, cfg))
-              and max(frames[p].conf[j] for p, j in c) >= cfg.new_track_thresh]
+    weak = _weak_chains(frames, chains, cfg)
+    extra = {o for c in weak for o in c}
+    chains = [c for c in stitch(chains + weak, frames, cfg)
+              if sum(o not in extra for o in c) >= cfg.min_observations or _glimpse(c, frames, cfg)]
     chains.sort(key=lambda c: (c[0][0], c[0][1]))
     return chains, amb
