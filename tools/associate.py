@@ -89,7 +89,9 @@ class Frame:
 
     ``feat`` rows are L2-normalised appearance vectors (distance ``1 - cosine``); None when unknown.
     ``support`` marks boxes that other evidence confirms (on a fixed camera: they cover what moves,
-    :meth:`tools.foreground.Plate.supports`); only those of weak detections form weak tracklets.
+    :meth:`tools.foreground.Plate.supports`); where it is given, only supported weak detections
+    extend tracks or form weak tracklets. None (a moving camera: nothing to ask) lets every weak
+    detection extend tracks and none form tracklets.
     """
 
     time: float
@@ -98,7 +100,7 @@ class Frame:
     kind: np.ndarray
     feat: np.ndarray | None = None
     edge: tuple[float, float] | None = None  # image (width, height), to tell exits at the border
-    support: np.ndarray | None = None  # per box: something besides the detector vouches for it (None: nothing)
+    support: np.ndarray | None = None  # per box: something besides the detector vouches for it
 
     def __post_init__(self) -> None:
         self.xyxy = np.asarray(self.xyxy, dtype=float).reshape(-1, 4)
