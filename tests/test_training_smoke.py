@@ -41,6 +41,7 @@ def test_short_smoke_writes_rescorable_outputs(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)  # a real SFT + GRPO run on 2 shared cores: 5-11 min measured, over the 600 s default
 def test_full_smoke_reward_rises(tmp_path: Path) -> None:
     summary = run(tmp_path / "rl", SmokeConfig())
     rows = _check_outputs(tmp_path / "rl", SmokeConfig().grpo_steps)
