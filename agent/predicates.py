@@ -49,6 +49,10 @@ class Thresholds(BaseModel):
     together_sizes: float = Field(0.6, description="people walking together stay within this many heights")
     together_rows: float = Field(0.2, description="... with their feet rows within this many heights")
     approach_rate: float = Field(0.15, description="closing speed, box sizes per second")
+    meet_rows: float = Field(0.3, description="who meet stand with their feet rows within this many heights")
+    pass_gap: float = Field(1.2, description="overtaking: within this many heights of the one passed ...")
+    pass_rows: float = Field(0.4, description="... with the feet rows within this many heights ...")
+    pass_pace: float = Field(1.25, description="... at this many times its speed")
     min_len: int = Field(2, description="shortest action span, seconds")
     max_gap: int = Field(1, description="longest hole bridged inside a span, seconds")
 
@@ -176,54 +180,104 @@ def _edge_event(predicate: str, m: Motion, frame: tuple[int, int], direction: Di
     return _result(m, [span], np.ones(n), what)
 
 
-def _until_stopped(holds: Holds) -> Holds:
-    """An approach found up to the first second seen stopped answers up to the second before: the stop
-    came after the last second seen walking, and by the first second seen standing it was over.
+def _gap(m: Motion, i: int, o: Motion, j: int) -> float:
+    """Centre distance of ``m`` at index ``i`` and ``o`` at index ``j``, in their mean box size."""
+    return float(np.linalg.norm(o.centre[j] - m.centre[i])) / max(float(np.sqrt(m.size[i] * o.size[j])), 1.0)
 
-    >>> _until_stopped(Holds(spans=[(3, 7)], interval=(3, 7), reason="track 1 meets during 3-7 s")).interval
-    (3, 6)
+
+def _still(m: Motion, i: int, th: Thresholds) -> bool:
+    """Standing at index ``i``: a still step (at most ``still_off``) into or out of that second."""
+    return bool(m.rest[i] <= th.still_off)
+
+
+def _stopped_at(m: Motion, i: int, th: Thresholds) -> int:
+    """Index of the first second of the standing run of ``m`` that holds index ``i``."""
+    while i > 0 and m.seconds[i] - m.seconds[i - 1] == 1 and _still(m, i - 1, th):
+        i -= 1
+    return i
+
+
+def _closing_from(m: Motion, i: int, o: Motion, th: Thresholds) -> int:
+    """Index where the run of one-second steps of ``m`` towards ``o`` that ends at index ``i`` begins
+    (``i`` itself when the step into ``i`` did not close in). A step closes in when ``m``'s own
+    displacement towards where ``o`` stands is at least ``approach_rate`` box sizes."""
+    k = i
+    while k > 0 and m.seconds[k] - m.seconds[k - 1] <= 1 + th.max_gap:
+        j = o.index(int(m.seconds[k]))
+        if j is None:
+            break
+        gap = o.centre[j] - m.centre[k - 1]
+        norm = float(np.linalg.norm(gap))
+        step = float((m.centre[k] - m.centre[k - 1]) @ gap) / norm if norm > 0 else 0.0
+        if step / max(float(m.size[k]), 1.0) < th.approach_rate * (m.seconds[k] - m.seconds[k - 1]):
+            break
+        k -= 1
+    return k
+
+
+def _last_walking(m: Motion, k: int, i: int) -> int:
+    """The last second of a walk over indices ``k`` .. ``i`` that ends standing at ``i``: when it
+    stopped, at its walking pace, the step into ``i`` and any drift out of it having been walked
+    after the second before ``i``.
+
+    >>> from tools.track import Track
+    >>> from agent.kinematics import motion
+    >>> m = motion(Track(id=1, label="person", boxes={s: (x, 0, x + 40, 100) for s, x in enumerate([0, 60, 120, 170, 170])}))
+    >>> _last_walking(m, 0, 3)  # the last step was short: stopped before second 3
+    2
     """
-    if holds.interval is None:
-        return holds
-    start, end = holds.interval
-    last = max(start, end - 1)
-    return holds.model_copy(update={"interval": (start, last),
-                                    "reason": holds.reason.replace(f"{start}-{end} s", f"{start}-{last} s")})
+    steps = np.linalg.norm(np.diff(m.centre[k:i + 1], axis=0), axis=1)
+    way = (m.centre[i] - m.centre[i - 1]) / max(float(steps[-1]), 1e-6)
+    after = max(float((m.centre[i + 1] - m.centre[i]) @ way), 0.0) if i + 1 < len(m.seconds) else 0.0
+    pace = max(float(np.mean(steps[:-1] if len(steps) > 1 else steps)), 1e-6)
+    stop = float(m.seconds[i - 1]) + (float(steps[-1]) + after) / pace
+    return int(np.clip(np.floor(stop), m.seconds[i - 1], m.seconds[i]))
+
+
+def _side_by_side(m: Motion, i: int, o: Motion, j: int, th: Thresholds) -> bool:
+    """Close in the scene, not just in the picture: within ``near_sizes`` and about as far from the
+    camera (feet rows within ``meet_rows`` heights)."""
+    rows = abs(float(m.boxes[i][3] - o.boxes[j][3])) / max(float(np.sqrt(m.size[i] * o.size[j])), 1.0)
+    return _gap(m, i, o, j) <= th.near_sizes and rows <= th.meet_rows
+
+
+def _arrivals(m: Motion, o: Motion, th: Thresholds) -> list[tuple[int, int]]:
+    """(index in ``m``, index in ``o``) of each second both are first seen standing side by side
+    (the first of each such run)."""
+    out, before = [], False
+    for i, sec in enumerate(m.seconds):
+        j = o.index(int(sec))
+        here = j is not None and _still(m, i, th) and _still(o, j, th) and _side_by_side(m, i, o, j, th)
+        if here and not before:
+            out.append((i, j))
+        before = here
+    return out
 
 
 def _approach(m: Motion, others: Sequence[Motion], th: Thresholds) -> Holds:
-    """Walking up to someone who waits: for each other track, the seconds ``m`` itself closes the gap
-    to it, ending with ``m`` stopped close by (passing by is no approach); the longest such approach."""
-    moving = _moving_mask(m, th, None)
-    slow = m.activity <= th.move_on * 1.5
+    """Walking up to someone who waits: ``m`` stops close to another track that stands there, after
+    seconds of walking towards it, both standing at the same distance from the camera (passing by is
+    no approach). The answer runs from the first step towards them to the second they stop (read
+    from the walking pace, :func:`_last_walking`); of several approaches, the longest."""
     best: tuple[int, tuple[int, int] | None, int | None] = (0, None, None)
     for o in others:
         if o.track_id == m.track_id:
             continue
-        dist = np.full(len(m.seconds), np.inf)
-        own = np.zeros(len(m.seconds))
-        for i, sec in enumerate(m.seconds):
-            if (j := o.index(int(sec))) is None:
+        for i, j in _arrivals(m, o, th):
+            i = _stopped_at(m, i, th)
+            k = _closing_from(m, i, o, th)
+            span = (int(m.seconds[k]), _last_walking(m, k, i)) if k < i else None
+            if span is None or span[1] - span[0] + 1 < th.min_len:
                 continue
-            gap = o.centre[j] - m.centre[i]
-            norm = float(np.linalg.norm(gap))
-            dist[i] = norm / max(float(np.sqrt(m.size[i] * o.size[j])), 1.0)
-            own[i] = float(np.array([m.vx[i], m.vy[i]]) @ gap) / norm if norm > 0 else 0.0
-        mask = [mv and c >= th.approach_rate for mv, c in zip(moving, own)]
-        for s, e in _spans(m, mask, th):
-            there = {int(k) for k, d, still in zip(m.seconds, dist, slow) if d <= th.near_sizes and still}
-            # arrived: stopped close by within 3 s, and still there a second later (not a pause in passing)
-            arrived = [k for k in sorted(there) if e <= k <= e + 3 and k + 1 in there]
-            waits = (o.seconds >= s) & (o.seconds <= e)
-            if not arrived or not waits.any() or float(np.median(o.activity[waits])) > th.move_on * 2:
+            waits = (o.seconds >= span[0]) & (o.seconds <= span[1])
+            if not waits.any() or float(np.median(o.activity[waits])) > th.move_on * 2:
                 continue
-            span = (s, arrived[0])
             if span[1] - span[0] + 1 > best[0]:
                 best = (span[1] - span[0] + 1, span, o.track_id)
     if best[1] is None:
         return Holds(reason=f"track {m.track_id} walks up to nobody who waits")
     out = _result(m, [best[1]], np.ones(len(m.seconds)), "walks up to someone who waits")
-    return _until_stopped(out).model_copy(update={"partner": best[2]})
+    return out.model_copy(update={"partner": best[2]})
 
 
 def _together_mask(m: Motion, others: Sequence[Motion], th: Thresholds) -> list[bool]:
@@ -253,7 +307,7 @@ def _together_mask(m: Motion, others: Sequence[Motion], th: Thresholds) -> list[
 
 def _pair_holds(predicate: str, m: Motion, i: int, o: Motion, j: int, th: Thresholds) -> bool:
     """At one second: ``m`` follows ``o`` (``o`` ahead, the same way at a similar pace, about as far from
-    the camera), leads it (the mirror), or overtakes it (faster, the same way and depth, passing)."""
+    the camera) or leads it (the mirror)."""
     v1, v2 = np.array([m.vx[i], m.vy[i]]), np.array([o.vx[j], o.vy[j]])
     n1, n2 = float(np.linalg.norm(v1)), float(np.linalg.norm(v2))
     if n1 <= 0 or n2 < th.move_off or float(v1 @ v2) / (n1 * n2) < 0.8:
@@ -261,16 +315,61 @@ def _pair_holds(predicate: str, m: Motion, i: int, o: Motion, j: int, th: Thresh
     h = max(float(np.sqrt(m.size[i] * o.size[j])), 1.0)
     ahead = float((o.centre[j] - m.centre[i]) @ v1) / (n1 * h)  # > 0: the other is ahead, in heights
     rows = abs(float(m.boxes[i][3] - o.boxes[j][3])) / h
-    if predicate == "overtakes":
-        return rows <= 0.4 and abs(ahead) <= 1.2 and m.speed[i] >= 1.25 * o.speed[j]
     pace = max(n1, n2) <= th.follow_pace * min(n1, n2)
     lo, hi = th.follow_gap
     gap = ahead if predicate == "follows" else -ahead
     return pace and rows <= th.together_rows and lo <= gap <= hi
 
 
+def _passes(m: Motion, o: Motion, th: Thresholds) -> list[tuple[int, int]]:
+    """The overtakes of ``o`` by ``m``: spans of seconds both walk the same way (``o`` walking into and
+    out of the second, not just blurred by a stop) on about the same row, ``m`` faster and within
+    ``pass_gap`` heights of ``o``, inside which ``o`` goes from ahead of ``m`` to behind it. The two
+    seconds either side of the pass always count: a runner gains more than a height a second, so at
+    1 FPS no second may find the two level."""
+    moving = _moving_mask(m, th, None)
+    same, ahead = [], []
+    for i, sec in enumerate(m.seconds):
+        j = o.index(int(sec))
+        if j is None or not moving[i] or o.rest[j] <= th.move_on:
+            same.append(False)
+            ahead.append(np.nan)
+            continue
+        v1, v2 = np.array([m.vx[i], m.vy[i]]), np.array([o.vx[j], o.vy[j]])
+        h = max(float(np.sqrt(m.size[i] * o.size[j])), 1.0)
+        ahead.append(float((o.centre[j] - m.centre[i]) @ v1) / (float(m.speed[i]) * h))
+        same.append(float(v1 @ v2) >= 0.8 * float(m.speed[i] * o.speed[j]) and m.speed[i] >= th.pass_pace * o.speed[j]
+                    and abs(float(m.boxes[i][3] - o.boxes[j][3])) / h <= th.pass_rows)
+    mask = [ok and abs(a) <= th.pass_gap for ok, a in zip(same, ahead)]
+    for i in range(len(ahead) - 1):
+        if same[i] and same[i + 1] and ahead[i] > 0 > ahead[i + 1] and m.seconds[i + 1] - m.seconds[i] == 1:
+            mask[i] = mask[i + 1] = True
+    return [(s, e) for s, e in _spans(m, mask, th)
+            if any(x > 0 for x in _window(m, ahead, s, e)) and any(x < 0 for x in _window(m, ahead, s, e))]
+
+
+def _window(m: Motion, values: list[float], start: int, end: int) -> list[float]:
+    """``values`` (aligned on ``m.seconds``) inside ``[start, end]``, the order kept, NaN dropped."""
+    return [v for sec, v in zip(m.seconds, values) if start <= sec <= end and not np.isnan(v)]
+
+
+def _overtakes(q: _Ask, _name: str) -> Holds:
+    """Passing a slower one going the same way; the partner is the one passed (the longest pass)."""
+    best: tuple[int, tuple[int, int] | None, int | None] = (0, None, None)
+    for o in q.others:
+        if o.track_id == q.m.track_id:
+            continue
+        for s, e in _passes(q.m, o, q.th):
+            if e - s + 1 > best[0]:
+                best = (e - s + 1, (s, e), o.track_id)
+    if best[1] is None:
+        return Holds(reason=f"track {q.m.track_id} overtakes nobody")
+    out = _result(q.m, [best[1]], q.speed_signal, "overtakes another object")
+    return out.model_copy(update={"partner": best[2]})
+
+
 def _pair_mask(predicate: str, m: Motion, others: Sequence[Motion], th: Thresholds) -> list[bool]:
-    """Per second: follows (someone ahead), leads (someone behind), overtakes (passing a slower one)."""
+    """Per second: follows (someone ahead) or leads (someone behind)."""
     moving = _moving_mask(m, th, None)
     return [bool(moving[i]) and any(_pair_holds(predicate, m, i, o, j, th) for o in others
                                     if o.track_id != m.track_id and (j := o.index(int(sec))) is not None)
@@ -393,28 +492,82 @@ def _approaches(q: _Ask, _name: str) -> Holds:
 
 
 def _meets(q: _Ask, _name: str) -> Holds:
-    """From the start of the mutual approach to the last second before both are seen standing together."""
+    """Two walking towards each other until both stand close together: from the first second both
+    close in to the second the later of the two stops (the same interval for both)."""
     m, th = q.m, q.th
-    dist, _ = _nearest(m, q.others)
-    finite = np.isfinite(dist)
-    closing = np.full(len(m.seconds), np.nan)
-    idx = np.flatnonzero(finite)
-    if len(idx) > 1:
-        closing[idx] = -np.gradient(dist[idx], m.seconds[idx])
-    near = dist <= th.near_sizes
-    spans = []
-    for s, e in _spans(m, near.tolist(), th, min_len=1):
-        start = s
-        for i in np.flatnonzero((m.seconds < s) & finite)[::-1]:  # back to where they began closing in
-            if np.nan_to_num(closing[i]) > th.approach_rate / 2:
-                start = int(m.seconds[i])
-            else:
-                break
-        still = [int(k) for k, v in zip(m.seconds, m.activity) if s <= k <= e and v <= th.move_on * 1.5]
-        if start < s or still:
-            spans.append((start, still[0] if still else e))
-    spans = [s for s in spans if s[1] - s[0] + 1 >= th.min_len]
-    return _with_partner(q, _until_stopped(_result(m, spans, np.where(near, 1.0, 0.5), "meets another object")))
+    best: tuple[int, tuple[int, int] | None, int | None] = (0, None, None)
+    for o in q.others:
+        if o.track_id == m.track_id:
+            continue
+        for span in _Pair(m, o, th).meetings():
+            if span[1] - span[0] + 1 >= th.min_len and span[1] - span[0] + 1 > best[0]:
+                best = (span[1] - span[0] + 1, span, o.track_id)
+    if best[1] is None:
+        return Holds(reason=f"track {m.track_id} meets nobody")
+    out = _result(m, [best[1]], np.ones(len(m.seconds)), "meets another object")
+    return out.model_copy(update={"partner": best[2]})
+
+
+class _Pair:
+    """Two tracks seen as a pair, second by second, in quantities that do not change when the two
+    swap boxes (as trackers do when two people come together): the distance between them and the
+    steps they take, each box paired with the nearer of the two a second before."""
+
+    def __init__(self, m: Motion, o: Motion, th: Thresholds) -> None:
+        self.m, self.o, self.th = m, o, th
+
+    def _at(self, sec: int) -> tuple[int, int] | None:
+        a, b = self.m.index(sec), self.o.index(sec)
+        return None if a is None or b is None else (a, b)
+
+    def gap(self, sec: int) -> float:
+        a, b = self._at(sec)  # type: ignore[misc]
+        return _gap(self.m, a, self.o, b)
+
+    def steps(self, sec: int) -> tuple[float, float] | None:
+        """The two steps (box sizes) from ``sec - 1`` to ``sec``, the cheaper way of pairing the boxes."""
+        now, before = self._at(sec), self._at(sec - 1)
+        if now is None or before is None:
+            return None
+        m, o = self.m, self.o
+        size = max(float(np.sqrt(m.size[now[0]] * o.size[now[1]])), 1.0)
+        pm, po, qm, qo = m.centre[now[0]], o.centre[now[1]], m.centre[before[0]], o.centre[before[1]]
+        straight = (float(np.linalg.norm(pm - qm)) / size, float(np.linalg.norm(po - qo)) / size)
+        crossed = (float(np.linalg.norm(pm - qo)) / size, float(np.linalg.norm(po - qm)) / size)
+        return min(straight, crossed, key=sum)
+
+    def still(self, sec: int) -> bool:
+        """Both standing: both steps into or out of ``sec`` at most ``still_off``."""
+        return any(st is not None and max(st) <= self.th.still_off for st in (self.steps(sec), self.steps(sec + 1)))
+
+    def meetings(self) -> list[tuple[int, int]]:
+        """Each mutual approach: the seconds both step at least ``move_on`` and the distance between
+        them shrinks by twice ``approach_rate`` or more, ending with both standing side by side; it
+        ends the second the shrinking stopped (read at the pace it shrank)."""
+        th, out, before = self.th, [], False
+        for sec in (int(s) for s in self.m.seconds):
+            now = self._at(sec)
+            here = now is not None and self.still(sec) and _side_by_side(self.m, now[0], self.o, now[1], th)
+            if here and not before:
+                stand = sec
+                while self._at(stand - 1) is not None and self.still(stand - 1):
+                    stand -= 1
+                if (span := self._approach_to(stand)) is not None:
+                    out.append(span)
+            before = here
+        return out
+
+    def _approach_to(self, stand: int) -> tuple[int, int] | None:
+        th, shrink, sec = self.th, [], stand
+        while (st := self.steps(sec)) is not None and min(st) >= th.move_on \
+                and (closer := self.gap(sec - 1) - self.gap(sec)) >= 2 * th.approach_rate:
+            shrink.append(closer)
+            sec -= 1
+        if not shrink:
+            return None
+        after = max(self.gap(stand) - self.gap(stand + 1), 0.0) if self._at(stand + 1) is not None else 0.0
+        pace = max(float(np.mean(shrink[1:] if len(shrink) > 1 else shrink)), 1e-6)
+        return sec, int(np.clip(np.floor(stand - 1 + (shrink[0] + after) / pace), stand - 1, stand))
 
 
 def _together(q: _Ask, _name: str) -> Holds:
@@ -424,10 +577,9 @@ def _together(q: _Ask, _name: str) -> Holds:
 
 
 def _pairs(q: _Ask, name: str) -> Holds:
-    """Follows, leads, overtakes; the partner is the other track the relation holds with in the most
-    seconds of the interval (the nearest one would be whoever walks alongside)."""
-    what = {"follows": "follows another object", "leads": "is followed by another object",
-            "overtakes": "overtakes another object"}[name]
+    """Follows, leads; the partner is the other track the relation holds with in the most seconds of
+    the interval (the nearest one would be whoever walks alongside)."""
+    what = {"follows": "follows another object", "leads": "is followed by another object"}[name]
     m, th = q.m, q.th
     out = _result(m, _spans(m, _pair_mask(name, m, q.others, th), th), q.speed_signal, what)
     if out.interval is None:
@@ -448,7 +600,7 @@ PREDICATE_RULES = {
     "present": _present, "moving": _moving, "crosses": _crosses, "fast": _fast, "slow": _slow,
     "stationary": _stationary, "starts_moving": _start_or_stop, "stops": _start_or_stop, "enters": _edges,
     "leaves": _edges, "turns_back": _turns_back, "approaches": _approaches, "meets": _meets,
-    "together": _together, "follows": _pairs, "leads": _pairs, "overtakes": _pairs,
+    "together": _together, "follows": _pairs, "leads": _pairs, "overtakes": _overtakes,
 }
 """Predicate name -> the rule that finds where it holds (one small function each)."""
 

@@ -98,6 +98,47 @@ def test_approaching_is_the_walker_who_arrives_not_the_one_who_waits_or_passes()
     assert evaluate("approaches", motion(passes), frame=FRAME, others=others).interval is None
 
 
+def test_meeting_is_two_walking_up_to_each_other_and_standing_together():
+    left = person(1, [100.0, 140, 180, 220, 260, 280] + [280.0] * 4)  # both stop half a second after 4 s
+    right = person(2, [580.0, 540, 500, 460, 420, 400] + [400.0] * 4)
+    passer = person(3, walk(620, -60, 10))  # walks past them both without stopping
+    ms = [motion(t) for t in (left, right, passer)]
+    for m, partner in ((ms[0], 2), (ms[1], 1)):
+        holds = evaluate("meets", m, frame=FRAME, others=ms)
+        assert holds.interval == (0, 4) and holds.partner == partner  # one interval for both
+    assert evaluate("meets", ms[2], frame=FRAME, others=ms).interval is None
+    behind = person(4, [560.0, 520, 480, 440, 400, 360] + [360.0] * 4, y=130, h=60)  # feet a height higher up
+    ms = [motion(left), motion(behind)]
+    assert evaluate("meets", ms[0], frame=FRAME, others=ms).interval is None
+
+
+def test_an_approach_is_found_when_the_one_waiting_fidgets():
+    """Real boxes of someone standing jitter by a sixth of a height; the walker still arrives."""
+    waiting = person(1, [400.0, 416, 400, 416, 400, 416, 400, 416, 400, 416])
+    arrives = person(2, walk(100, 60, 5) + [350.0] * 5)
+    holds = evaluate("approaches", motion(arrives), frame=FRAME, others=[motion(waiting), motion(arrives)])
+    assert holds.interval == (0, 4) and holds.partner == 1
+
+
+def test_walking_up_to_someone_far_behind_in_the_picture_is_no_approach():
+    far = person(1, [400.0] * 10, y=130, h=60)  # beside the walker's stop in the picture, its feet a height higher
+    arrives = person(2, walk(100, 60, 5) + [350.0] * 5)
+    assert evaluate("approaches", motion(arrives), frame=FRAME, others=[motion(far), motion(arrives)]).interval is None
+
+
+def test_overtaking_is_passing_a_slower_walker_even_within_one_second():
+    walker = person(1, walk(100, 40, 12))
+    runner = person(2, [-20.0, 140, 300, 460, 620], start=3)  # 1.6 heights a second: ahead of the walker
+    ms = [motion(walker), motion(runner)]                      # at 3-4 s, past it at 5 s, never level
+    holds = evaluate("overtakes", ms[1], frame=FRAME, others=ms)
+    assert holds.interval is not None and holds.interval[0] <= 4 and holds.interval[1] >= 5 and holds.partner == 1
+    assert evaluate("overtakes", ms[0], frame=FRAME, others=ms).interval is None
+    behind = person(3, walk(0, 55, 6))  # faster, behind the walker, never reaches it
+    assert evaluate("overtakes", motion(behind), frame=FRAME, others=[ms[0], motion(behind)]).interval is None
+    standing = person(4, [300.0] * 12)  # walking past someone standing is no overtaking
+    assert evaluate("overtakes", ms[0], frame=FRAME, others=[ms[0], motion(standing)]).interval is None
+
+
 def test_together_follow_and_partner():
     a = person(1, walk(100, 40, 8))
     b = person(2, walk(150, 40, 8), y=155)  # beside a, same way, same speed

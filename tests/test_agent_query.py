@@ -111,7 +111,6 @@ def test_follows_leads_meets():
     assert evaluate("follows", follower, frame=FRAME, others=[leader]).interval == (0, 7)
     assert evaluate("leads", leader, frame=FRAME, others=[follower]).interval == (0, 7)
     assert evaluate("follows", leader, frame=FRAME, others=[follower]).interval is None
-    a = motion(_track(3, [100.0 + 30 * min(k, 5) for k in range(9)]))
-    b = motion(_track(4, [500.0 - 30 * min(k, 5) for k in range(9)]))
-    s, e = evaluate("meets", a, frame=FRAME, others=[b]).interval
-    assert s <= 2 and e == 4  # from the mutual approach to the last second seen walking (both stand from 5)
+    a = motion(_track(3, [100.0, 130, 160, 190, 220] + [235.0] * 4))  # stops half a second after 4 s
+    b = motion(_track(4, [500.0, 470, 440, 410, 380] + [365.0] * 4))
+    assert evaluate("meets", a, frame=FRAME, others=[b]).interval == (0, 4)  # the mutual approach, to the stop
