@@ -459,11 +459,17 @@ def _start_or_stop(q: _Ask, name: str) -> Holds:
     a second before it to the end of the stand (as the synthetic ground truth defines them)."""
     m, th = q.m, q.th
     still = hysteresis(-m.rest, -th.still_on, -th.still_off)
-    move_spans = _spans(m, [mv and not st for mv, st in zip(_moving_mask(m, th, q.direction), still)], th)
+    moving = [mv and not st for mv, st in zip(_moving_mask(m, th, q.direction), still)]
+    # one second of walking counts when it is a clear step (a track often starts or ends a step
+    # from the stand: the person walked in, or out, at the edge of what was seen)
+    move_spans = [(s, e) for s, e in _spans(m, moving, th, min_len=1)
+                  if e > s or m.speed[m.index(s)] >= 2 * th.move_on]
     still_spans = _spans(m, still, th, min_len=1)
     spans = []
     for ms, me in move_spans:
         for ss, se in still_spans:
+            if se - ss + 1 < th.min_len and me == ms:
+                continue  # one second of each is too little to tell
             if name == "starts_moving" and 0 <= ms - se <= th.max_gap + 1:
                 spans.append((max(ss, ms - 1), min(me, ms + 1)))
             if name == "stops" and 0 <= ss - me <= th.max_gap + 1:

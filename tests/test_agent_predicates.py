@@ -285,9 +285,20 @@ def test_a_three_second_stop_between_walks_is_a_stop_and_a_start():
     assert evaluate("stops", steady, frame=(640, 360)).interval is None
 
 
-def test_an_approach_ends_with_the_last_second_seen_walking():
+def test_one_clear_step_before_a_stand_is_a_stop_a_twitch_is_not():
+    """A track often begins a step before the stand (the person walked in at the edge of what was
+    seen): one clear walking step then three seconds standing is a stop. A standing person whose box
+    twitches by a fifth of a height for one second neither stops nor starts."""
+    arrives = motion(person(1, [100.0, 160] + [160.0] * 4))
+    assert evaluate("stops", arrives, frame=FRAME).interval is not None
+    twitch = motion(person(2, [300.0] * 4 + [320.0] + [300.0] * 4))
+    assert evaluate("stops", twitch, frame=FRAME).interval is None
+    assert evaluate("starts_moving", twitch, frame=FRAME).interval is None
+
+
+def test_an_approach_ends_the_second_the_walker_stops():
     waiting = person(1, [400.0] * 10)
-    arrives = person(2, walk(100, 60, 5) + [350.0] * 5)  # walks at 0-4, seen standing from 5
+    arrives = person(2, walk(100, 60, 5) + [350.0] * 5)  # walks at 0-4, a sixth of a step more, stands
     others = [motion(t) for t in (waiting, arrives)]
     holds = evaluate("approaches", motion(arrives), frame=FRAME, others=others)
     assert holds.interval == (0, 4) and "0-4 s" in holds.reason
