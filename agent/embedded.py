@@ -136,6 +136,37 @@ def distinct(cands: list[Candidate], min_iou: float = 0.5) -> list[Candidate]:
     return kept
 
 
+def carriers(people: list[Track], tracks: list[Track], things: list[str]) -> list[Track]:
+    """People who carry, hold or wear one of ``things`` ("a man with an umbrella"), most seconds first.
+
+    A person carries in a second when a box of that kind, smaller than half of the person's box, has
+    its centre inside the person's box widened by a fifth of its width (a bag hangs at the side, an
+    umbrella is held above the head: the box also reaches up by half its height). Detectors see small
+    things only now and then, so two such seconds are enough.
+
+    >>> from tools.track import Track
+    >>> man = Track(id=1, label="person", boxes={0: (100, 100, 150, 250), 1: (110, 100, 160, 250)})
+    >>> bag = Track(id=2, label="handbag", boxes={0: (140, 170, 165, 200), 1: (150, 170, 175, 200)})
+    >>> [t.id for t in carriers([man], [man, bag], ["handbag"])]
+    [1]
+    """
+    held = [t for t in tracks if class_matches(t, things)]
+    found = []
+    for p in people:
+        seconds = 0
+        for k, (x0, y0, x1, y1) in p.boxes.items():
+            w, h = x1 - x0, y1 - y0
+            for o in (t.boxes[k] for t in held if k in t.boxes):
+                cx, cy = (o[0] + o[2]) / 2, (o[1] + o[3]) / 2
+                if ((o[2] - o[0]) * (o[3] - o[1]) < 0.5 * w * h and x0 - 0.2 * w <= cx <= x1 + 0.2 * w
+                        and y0 - 0.5 * h <= cy <= y1):
+                    seconds += 1
+                    break
+        if seconds >= 2:
+            found.append((seconds, p))
+    return [p for _, p in sorted(found, key=lambda f: (-f[0], f[1].id))]
+
+
 class EmbeddedPlanner:
     """Rule-and-kinematics planner; see the module docstring."""
 
@@ -164,6 +195,16 @@ class EmbeddedPlanner:
     # -- space -----------------------------------------------------------------------------------
     def _targets(self, scene: Scene, plan: QueryPlan) -> tuple[list[Track], list[TraceEvent]]:
         targets = [t for t in scene.tracks if class_matches(t, plan.classes) and in_focus(t, scene.windows)]
+        if plan.carrying:
+            holding = carriers(targets, scene.tracks, plan.carrying)
+            what = "/".join(plan.carrying)
+            if not holding:
+                return targets, [event("choose_referents", "note", f"nobody is seen with a {what} (small things "
+                                       f"are often missed by the detector): best effort, answering from every "
+                                       f"{'/'.join(plan.classes) or 'object'} track")]
+            targets = holding
+            if not plan.riding:
+                return targets, [event("choose_referents", "note", f"{len(holding)} track(s) seen with a {what}")]
         if not plan.riding:
             return targets, []
         mounted = riders(targets, scene.tracks, plan.riding)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import accumulate
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -40,7 +41,7 @@ from agent.vocabulary import (
     PredicateName,
     Span,
 )
-from tools.vocabulary import COMPOSITES, canonical_class
+from tools.vocabulary import CARRIED, COMPOSITES, canonical_class
 from tools.vocabulary import group as class_group
 
 EncoderSource = Encoder | Callable[[], Encoder] | None
@@ -79,6 +80,8 @@ class QueryPlan(BaseModel):
     rank_index: int = Field(default=1, ge=1, description="which one in rank order ('the second to enter': 2)")
     riding: list[str] | None = Field(default=None, description="a composite referent rides on one of these "
                                                                 "classes (a cyclist: a person on a bicycle)")
+    carrying: list[str] | None = Field(default=None, description="the referent carries, holds or wears one of "
+                                                                  "these classes (a man with an umbrella)")
     colours: dict[str, str] = Field(default_factory=dict, description="colour -> where: 'upper', 'lower' or 'any'")
     size: Literal["large", "small"] | None = None
     camera: Literal["ahead", "passing"] | None = Field(default=None, description="relation to the camera")
@@ -306,20 +309,41 @@ _POSITIONS: tuple[tuple[str, str], ...] = (
 """Where in the picture the referent is ("the man on the left"): chosen by its mean position."""
 
 _RIDING_VERBS = frozenset({"riding", "rides", "ride", "astride", "pedalling", "pedaling", "atop", "mounted"})
-_RIDES = re.compile(r"\b(?:on|riding|rides|ride|astride|pedalling|pedaling|atop)\s+(?:a|an|the|his|her|their)?\s*"
+_RIDES = re.compile(r"\b(?:on|riding|rides|ride|astride|pedalling|pedaling|atop)\s+(?:(?:an|a|the|his|her|their)\s+)?"
                     r"([a-z]+(?: [a-z]+)?)")
+
+
+_CARRYING_VERBS = frozenset({"with", "carrying", "carries", "carry", "holding", "holds", "hold", "wearing",
+                             "wears", "has", "having", "clutching", "pushing", "pulling", "dragging"})
+_CARRIES = re.compile(r"\b(?:" + "|".join(sorted(_CARRYING_VERBS)) + r")\s+(?:(?:an|a|the|his|her|their|some)\s+)?"
+                      r"([a-z]+(?: [a-z]+)?)")
+
+
+def _carrying(lowered: str) -> list[str] | None:
+    """What the referent carries, holds or wears ("a man with an umbrella", "the woman carrying a bag"), or None."""
+    for match in _CARRIES.finditer(lowered):
+        for words in (match.group(1), *match.group(1).split()):  # "a red umbrella", "an old horse"
+            if (name := canonical_class(words)) in CARRIED:
+                return [name]
+    return None
 
 
 def _riding(lowered: str) -> list[str] | None:
     """Vehicles the referent rides ("the man on a bicycle", "a woman riding a horse"), or None."""
     for match in _RIDES.finditer(lowered):
-        for words in (match.group(1), match.group(1).split()[0]):
+        for words in (match.group(1), *match.group(1).split()):  # "a red umbrella", "an old horse"
             if words in COMPOSITES and COMPOSITES[words][0] == "person":
                 return list(COMPOSITES[words][1])
             name = canonical_class(words)
             if name in {"bicycle", "motorbike", "horse"}:
                 return [name]
     return None
+
+
+def _within(tokens: list[str], found: re.Match) -> set[int]:
+    """Indices of the tokens that a match in ``" ".join(tokens)`` covers."""
+    starts = list(accumulate((len(t) + 1 for t in tokens[:-1]), initial=0))
+    return {i for i, (a, t) in enumerate(zip(starts, tokens)) if a < found.end() and a + len(t) > found.start()}
 
 
 def _attributes(tokens: list[str]) -> tuple[dict[str, str], str | None]:
@@ -333,7 +357,8 @@ def _attributes(tokens: list[str]) -> tuple[dict[str, str], str | None]:
         where = ("upper" if any(t in UPPER_WORDS for t in after) else
                  "lower" if any(t in LOWER_WORDS for t in after) else "any")
         colours[name] = where
-    size = next((SIZES[t] for t in tokens if t in SIZES), None)
+    size = next((SIZES[t] for i, t in enumerate(tokens) if t in SIZES  # "on the far left" is a place
+                 and not (t == "far" and tokens[i + 1:i + 2] in (["left"], ["right"]))), None)
     return colours, size
 
 
@@ -367,7 +392,8 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
     if predicate in ("stationary", "moving", "fast", "slow"):
         predicate = _sequence(tokens, pred_hits) or predicate
     predicate, direction = _direction(lowered, predicate)
-    camera = next((value for pattern, value in CAMERA_PATTERNS if re.search(pattern, lowered)), None)
+    said = next(((value, found) for pattern, value in CAMERA_PATTERNS if (found := re.search(pattern, lowered))), None)
+    camera = said[0] if said else None
     if camera and predicate in {"moving", "overtakes", "crosses", "leads"} and direction is None:
         # Filmed from a moving vehicle, what drives ahead of or past the camera hardly moves in the
         # picture: the relation to the camera is the test, and the answer is the whole track.
@@ -388,6 +414,7 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
     riding = list(COMPOSITES[noun][1]) if noun in COMPOSITES else _riding(lowered)
     if riding and predicate == "moving" and direction is None:
         predicate = "present"  # "riding a horse" names the rider, not a state of motion
+    carrying = _carrying(lowered)
     passed = re.search(r"\bpass(?:es|ed|ing)? (?:by )?(?:the |a |an |another |some )?([a-z]+)", lowered)
     if passed and predicate in ("present", "moving", "fast", "slow") and canonical_class(passed.group(1)):
         predicate = "overtakes"  # "the runner who passes the walker": passing someone is overtaking them
@@ -396,10 +423,11 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
     if target is None:
         notes.append("no object named: looking at every class the detector knows")
     if predicate == "present":
-        known = {i + k for i, _, w in mentions for k in range(len(w.split()))}
+        known = {i + k for i, _, w in mentions for k in range(len(w.split()))} | (_within(tokens, said[1]) if said else set())
         unread = [t for j, t in enumerate(tokens) if j not in known and not _skippable(t) and t not in _QUANTIFIERS
                   and t not in UPPER_WORDS | LOWER_WORDS and canonical_class(t) is None
-                  and not (riding and t in _RIDING_VERBS) and t not in _predicate_index()]
+                  and not (riding and t in _RIDING_VERBS) and not (carrying and t in _CARRYING_VERBS)
+                  and t not in _predicate_index()]
         if unread:
             notes.append(f"{', '.join(repr(t) for t in unread)} not in the vocabulary: best effort, answering "
                          f"every {' or '.join(classes) or 'object'} seen")
@@ -412,7 +440,8 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
     if predicate in ("moving", "fast") and re.search(r"\b(?:then|and then|before|after)\b", lowered):
         span = "track"  # "walks and then stops", "runs then walks": the whole described sequence
 
-    described = [f"objects: {', '.join(classes) or 'any'}" + (f" on {'/'.join(riding)}" if riding else ""),
+    described = [f"objects: {', '.join(classes) or 'any'}" + (f" on {'/'.join(riding)}" if riding else "")
+                 + (f" with {'/'.join(carrying)}" if carrying else ""),
                  f"action: {predicate}" + (f" ({', '.join(pred_words)})" if pred_words else ""),
                  *([f"direction: {direction}"] if direction else []), *([f"camera: {camera}"] if camera else []),
                  *([f"colours: {colours}"] if colours else []), *([f"size: {size}"] if size else []),
@@ -420,6 +449,6 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
                  f"count: {count}" if count else "count: every match", f"interval: {span}"]
     return QueryPlan(
         text=text, classes=classes, predicate=predicate, direction=direction, other_classes=other_classes,
-        count=count, rank_by=rank_by, rank_descending=descending, rank_index=index, riding=riding,
+        count=count, rank_by=rank_by, rank_descending=descending, rank_index=index, riding=riding, carrying=carrying,
         colours=colours, size=size, camera=camera, position=position, span=span, notes=["; ".join(described), *notes],
     )

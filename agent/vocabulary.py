@@ -69,7 +69,8 @@ PREDICATES: dict[str, tuple[str, ...]] = {
         "stationary", "idle", "idling", "motionless", "rest", "rests", "resting", "static", "linger",
         "lingers", "lingering", "pause", "pauses", "pausing", "stopped", "halted", "not moving",
         "stands still", "stay still", "not move", "does not move", "doesn't move", "without moving",
-        "in one place", "stays in one place", "stays put",
+        "in one place", "stays in one place", "stays put", "loiter", "loiters", "loitering", "hang around",
+        "hangs around", "hanging around", "stands around", "standing around", "hang about", "hangs about",
     ),
     "starts_moving": (
         "start", "starts", "starting", "begin", "begins", "beginning", "set off", "sets off",
@@ -80,7 +81,7 @@ PREDICATES: dict[str, tuple[str, ...]] = {
     "stops": (
         "stop", "stops", "stopping", "halt", "halts", "halting", "come to a stop", "comes to a stop",
         "comes to a halt", "brakes", "braking", "pull up", "pulls up", "stops walking", "stops moving",
-        "come to a halt", "comes to rest",
+        "come to a halt", "comes to rest", "freeze", "freezes", "freezing",
     ),
     "enters": (
         "enter", "enters", "entering", "appear", "appears", "appearing", "arrive", "arrives", "arriving",
@@ -140,7 +141,9 @@ PREDICATES: dict[str, tuple[str, ...]] = {
         "meet", "meets", "meeting", "join", "joins", "joining", "greet", "greets", "greeting",
         "come together", "comes together", "walk up to each other", "converge", "converges", "gather",
         "gathers", "reunite", "talk", "talks", "talking", "chat", "chatting", "toward each other",
-        "towards each other", "to each other", "meet up", "meets up",
+        "towards each other", "to each other", "meet up", "meets up", "bump into", "bumps into",
+        "bumping into", "run into each other", "runs into each other", "running into each other", "collide",
+        "collides", "colliding",
     ),
 }
 """Action predicate -> phrases that express it (the encoder's prototypes)."""
@@ -168,7 +171,8 @@ SUPERLATIVES: dict[str, tuple[str, bool]] = {
     "fastest": ("speed", True), "quickest": ("speed", True), "slowest": ("speed", False),
     "largest": ("size", True), "biggest": ("size", True), "closest": ("size", True),
     "nearest": ("size", True), "smallest": ("size", False), "farthest": ("size", False),
-    "furthest": ("size", False), "first": ("start", False), "earliest": ("start", False),
+    "furthest": ("size", False), "tallest": ("size", True), "shortest": ("size", False),
+    "first": ("start", False), "earliest": ("start", False),
     "last": ("start", True), "latest": ("start", True), "longest": ("duration", True),
 }
 """Superlative word -> (attribute to rank by, descending?)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from agent.config import GroundConfig
-from agent.embedded import EmbeddedPlanner, camera_relation, colour_match, riders
+from agent.embedded import EmbeddedPlanner, camera_relation, carriers, colour_match, riders
 from agent.kinematics import motion
 from agent.plan import Scene, Window
 from agent.predicates import evaluate, scene_speed
@@ -165,6 +165,23 @@ def test_colours_and_riders():
     mounted = riders([rider, walker], [rider, bike, walker], ["bicycle"])
     assert [t.id for t in mounted] == [3] and mounted[0].label == "person on bicycle"
     assert mounted[0].boxes[0][3] == 255  # boxed with the bicycle
+
+
+def test_carried_things_pick_the_person_who_holds_them():
+    walkers = [person(i, walk(50 + 150 * i, 20, 8)) for i in range(1, 4)]
+    # an umbrella above the second walker's head in three seconds; a bag on the floor far from anyone
+    umbrella = Track(id=7, label="umbrella", boxes={k: (345 + 20 * k, 120, 395 + 20 * k, 150) for k in (1, 3, 5)})
+    bag = Track(id=8, label="handbag", boxes={k: (600, 300, 620, 320) for k in range(8)})
+    tracks = [*walkers, umbrella, bag]
+    assert [t.id for t in carriers(walkers, tracks, ["umbrella"])] == [2]
+    assert carriers(walkers, tracks, ["handbag"]) == []
+    plan, picks = choose("the man with an umbrella", tracks)
+    assert plan.carrying == ["umbrella"] and list(picks) == [2]
+    # nobody seen with one: best effort over every person, and the trace says so
+    scene = Scene(query="q", video="v.mp4", info=INFO, plan=parse_query("the woman carrying a suitcase"),
+                  tracks=tracks, windows=[Window(start=0, end=19)])
+    decision, events = EmbeddedPlanner(GroundConfig()).choose(scene, max_rounds=0)
+    assert decision.picks and any("nobody is seen with a suitcase" in e.message for e in events)
 
 
 def test_camera_relations():

@@ -39,6 +39,11 @@ def encoder():
     ("a horse carriage", ["horse"], "present", None, 1),
     ("all cars moving away from the camera", ["car"], "moving", "away", None),
     ("the fastest car", ["car"], "fast", None, 1),
+    ("the two people who bump into each other", ["person"], "meets", None, 2),
+    ("the people who run into each other", ["person"], "meets", None, None),
+    ("the kid who runs into the street", ["person"], "fast", None, 1),
+    ("a person loitering", ["person"], "stationary", None, 1),
+    ("the person who freezes", ["person"], "stops", None, 1),
 ])
 def test_parse(encoder, query, classes, predicate, direction, count):
     plan = parse_query(query, encoder)
@@ -52,6 +57,23 @@ def test_unlisted_words_are_matched_by_meaning(encoder):
     assert parse_query("the boy who jogged", encoder).predicate == "fast"
     plan = parse_query("the toddler", encoder)
     assert plan.classes == ["person"] and any("'toddler' read as person" in n for n in plan.notes)
+
+
+def test_places_sizes_and_carried_things(encoder):
+    plan = parse_query("the man on the far left", encoder)
+    assert (plan.position, plan.size) == ("left", None)  # "far" names the place, not a distant person
+    assert parse_query("the person far away", encoder).size == "small"
+    plan = parse_query("the tallest person", encoder)
+    assert (plan.rank_by, plan.rank_descending, plan.count) == ("size", True, 1) and len(plan.notes) == 1
+    assert parse_query("the shortest woman", encoder).rank_descending is False
+    plan = parse_query("the truck ahead of us", encoder)
+    assert plan.camera == "ahead" and len(plan.notes) == 1  # no "'ahead' not in the vocabulary"
+    for query, thing in [("the person carrying an umbrella", "umbrella"), ("a man with a red backpack", "backpack"),
+                         ("the people with suitcases", "suitcase"), ("the woman holding a bag", "handbag")]:
+        plan = parse_query(query, encoder)
+        assert plan.classes == ["person"] and plan.carrying == [thing] and len(plan.notes) == 1, query
+    assert parse_query("the man with a red shirt", encoder).carrying is None
+    assert parse_query("a woman riding an old horse", encoder).riding == ["horse"]
 
 
 def test_vehicle_group_and_relations(encoder):

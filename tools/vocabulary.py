@@ -109,6 +109,13 @@ COMPOSITES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 """Referent word -> (class of the referent, classes it rides on or drives): found by overlap."""
 
+CARRIED: frozenset[str] = frozenset({
+    "backpack", "umbrella", "handbag", "suitcase", "bottle", "cup", "cell phone", "book", "sports ball",
+    "frisbee", "kite", "skateboard", "surfboard", "tennis racket", "baseball bat", "teddy bear", "skis",
+    "snowboard",
+})
+"""Classes a person carries, holds or wears ("a man with an umbrella"): found inside the person's box."""
+
 _WORD_INDEX: dict[str, str] = {
     **{name: name for name in COCO_CLASSES},
     **{alias: "person" for alias in PERSON_ALIASES},
