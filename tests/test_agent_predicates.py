@@ -87,6 +87,21 @@ def test_entering_needs_motion_away_from_the_edge():
     assert evaluate("leaves", leaves, frame=FRAME, direction="right", window=(0, 19)).interval is None
 
 
+def test_entering_seen_a_step_late_or_from_a_doubled_box():
+    # its entering second went to another track: first seen at 110 px, walking 60 px/s inwards
+    late = motion(person(1, walk(110, 60, 6), start=3))
+    assert evaluate("enters", late, frame=FRAME, direction="right", window=(0, 19)).interval[0] == 3
+    # born far inside (a fragment, not an entry)
+    inside = motion(person(2, walk(250, 60, 6), start=3))
+    assert evaluate("enters", inside, frame=FRAME, direction="right", window=(0, 19)).interval is None
+    # a first box that doubles someone inside, then the entry at the right edge and the walk in
+    doubled = motion(person(3, [540.0, 600, 540, 480, 420], start=4))
+    assert evaluate("enters", doubled, frame=FRAME, direction="left", window=(0, 19)).interval[0] == 4
+    # mirrored for leaving: last seen a step before the left edge, walking out
+    out = motion(person(4, walk(370, -60, 5)))
+    assert evaluate("leaves", out, frame=FRAME, direction="left", window=(0, 19)).interval is not None
+
+
 def test_approaching_is_the_walker_who_arrives_not_the_one_who_waits_or_passes():
     waiting = person(1, [400.0] * 10)
     arrives = person(2, walk(100, 60, 5) + [350.0] * 5)  # stops beside the waiting one
