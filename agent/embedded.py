@@ -167,6 +167,70 @@ def carriers(people: list[Track], tracks: list[Track], things: list[str]) -> lis
     return [p for _, p in sorted(found, key=lambda f: (-f[0], f[1].id))]
 
 
+def continues(a: Track, b: Track, max_gap: int = 2, max_error: float = 0.35) -> float | None:
+    """How far ``b`` is from continuing ``a`` (one object's track cut in two where a second was missed
+    or its box was cut by someone in front): ``a``'s pace carried over the gap to ``b``'s first second
+    and ``b``'s pace carried back to ``a``'s last, mean centre error in box heights; None when ``b`` starts
+    more than ``max_gap`` seconds after ``a`` ends (or before), the two move differently or the error
+    exceeds ``max_error``.
+
+    >>> from tools.track import Track
+    >>> a = Track(id=1, label="person", boxes={k: (40.0 * k, 100, 40.0 * k + 30, 180) for k in range(4)})
+    >>> b = Track(id=2, label="person", boxes={k: (40.0 * k, 100, 40.0 * k + 30, 180) for k in range(5, 9)})
+    >>> continues(a, b)
+    0.0
+    """
+    if a.label != b.label or not 0 < b.first - a.last <= max_gap or len(a.boxes) < 2 or len(b.boxes) < 2:
+        return None
+    ka, kb = sorted(a.boxes), sorted(b.boxes)
+
+    def centre(box) -> np.ndarray:
+        return np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
+
+    def pace(track: Track, seconds: list[int]) -> np.ndarray:
+        return (centre(track.boxes[seconds[-1]]) - centre(track.boxes[seconds[0]])) / (seconds[-1] - seconds[0])
+
+    va, vb = pace(a, ka[-3:]), pace(b, kb[:3])
+    end, start = a.boxes[ka[-1]], b.boxes[kb[0]]
+    h = max(end[3] - end[1], start[3] - start[1], 1.0)
+    if float(np.linalg.norm(va - vb)) > 0.5 * h:
+        return None
+    dt = kb[0] - ka[-1]
+    error = np.linalg.norm(centre(end) + va * dt - centre(start)) + np.linalg.norm(centre(start) - vb * dt - centre(end))
+    error = float(error) / (2 * h)
+    return error if error <= max_error else None
+
+
+def joined(cands: list[Candidate], tracks: list[Track], whole: bool) -> list[Candidate]:
+    """Candidates with the fragments of their own track joined on (:func:`continues`, the best-scored
+    candidate first); a fragment that was a candidate too is no longer one. ``whole``: the interval is
+    the joined track's (the query names the object by an event); else it stays where the query holds."""
+    used: set[int] = set()
+    out = []
+    for c in sorted(cands, key=lambda c: -c.score):
+        if c.track.id in used:
+            continue
+        used.add(c.track.id)
+        parts = [c.track]
+        for forward in (True, False):
+            while True:
+                edge = parts[-1] if forward else parts[0]
+                links = [(e, t) for t in tracks if t.id not in used
+                         and (e := continues(edge, t) if forward else continues(t, edge)) is not None]
+                if not links:
+                    break
+                t = min(links, key=lambda x: x[0])[1]
+                used.add(t.id)
+                parts.insert(len(parts) if forward else 0, t)
+        if len(parts) == 1:
+            out.append(c)
+            continue
+        boxes = {k: b for t in parts for k, b in t.boxes.items()}
+        track = c.track.model_copy(update={"boxes": boxes, "scores": {k: v for t in parts for k, v in t.scores.items()}})
+        out.append(c.model_copy(update={"track": track, "interval": (min(boxes), max(boxes)) if whole else c.interval}))
+    return out
+
+
 class EmbeddedPlanner:
     """Rule-and-kinematics planner; see the module docstring."""
 
@@ -300,6 +364,7 @@ class EmbeddedPlanner:
         plan = scene.plan
         assert plan is not None
         cands, events = self._candidates(scene, plan)
+        cands = joined(cands, scene.tracks, whole=plan.span == "track")
         chosen, matched = self._select(plan, cands, scene.info.width) if cands else ([], 0)
         if plan.count is not None and plan.predicate != "present" and len(chosen) < plan.count:
             # Fewer tracks do all the query says than it asks for (a singular query: none): the best

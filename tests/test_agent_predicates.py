@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from agent.config import GroundConfig
-from agent.embedded import EmbeddedPlanner, camera_relation, carriers, colour_match, riders
+from agent.embedded import EmbeddedPlanner, camera_relation, carriers, colour_match, continues, riders
 from agent.kinematics import motion
 from agent.plan import Scene, Window
 from agent.predicates import evaluate, scene_speed
@@ -197,6 +197,19 @@ def test_carried_things_pick_the_person_who_holds_them():
                   tracks=tracks, windows=[Window(start=0, end=19)])
     decision, events = EmbeddedPlanner(GroundConfig()).choose(scene, max_rounds=0)
     assert decision.picks and any("nobody is seen with a suitcase" in e.message for e in events)
+
+
+def test_a_track_cut_in_two_is_one_referent():
+    # one walker's track cut where a second was missed (6), another walker, and someone who appears
+    # at the same moment far from where the first fragment was going
+    head, tail = person(1, walk(0, 40, 6)), person(2, walk(280, 40, 8), start=7)
+    other, elsewhere = person(3, walk(0, 45, 16), y=20.0), person(4, walk(600, -40, 6), start=7, y=200.0)
+    assert continues(head, tail) is not None and continues(head, elsewhere) is None
+    assert continues(tail, head) is None  # only forward in time
+    _, picks = choose("the people entering from the left", [head, tail, other, elsewhere])
+    assert picks == {1: (0, 14), 3: (0, 15)}
+    _, picks = choose("the men walking to the right", [head, tail, other])
+    assert sorted(picks) == [1, 3]
 
 
 def test_camera_relations():
