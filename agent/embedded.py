@@ -316,7 +316,8 @@ class EmbeddedPlanner:
             attribute = colour_match(t, plan.colours)
             exact = 1.0 if not plan.classes or t.label.split(" on ")[0] in plan.classes else 0.7
             salience = min(1.0, float(np.median(m.size)) / (0.35 * frame[1])) * min(1.0, len(t.boxes) / 6)
-            held = min(1.0, sum(b - a + 1 for a, b in holds.spans) / 4)  # the longer it holds, the surer
+            # the longer it holds, the surer; but a pass is over in a second or two at 1 FPS
+            held = 1.0 if plan.predicate == "overtakes" else min(1.0, sum(b - a + 1 for a, b in holds.spans) / 4)
             # an action decides by how clearly and how long it holds; a bare object by how much it is seen
             fit = 0.45 * held if plan.predicate != "present" else 0.2 * held + 0.25 * salience
             score = float(np.clip((0.3 * holds.strength + 0.25 * det + fit) * (0.4 + 0.6 * attribute) * exact, 0, 1))

@@ -199,6 +199,16 @@ def test_carried_things_pick_the_person_who_holds_them():
     assert decision.picks and any("nobody is seen with a suitcase" in e.message for e in events)
 
 
+def test_a_runners_two_second_pass_is_a_whole_overtake():
+    # at 1 FPS a runner is seen behind the walker one second and ahead of them the next; a long,
+    # slow pass elsewhere in the picture does not outrank it for being longer
+    walker = person(1, walk(100, 40, 12))
+    runner = person(2, [240.0, 390.0], start=5)
+    slow, slower = person(3, walk(60, 50, 12), y=40.0), person(4, walk(200, 20, 12), y=40.0)
+    _, picks = choose("the man who overtakes another", [walker, runner, slow, slower])
+    assert list(picks) == [2]
+
+
 def test_a_track_cut_in_two_is_one_referent():
     # one walker's track cut where a second was missed (6), another walker, and someone who appears
     # at the same moment far from where the first fragment was going
