@@ -132,7 +132,7 @@ def _find_phrases(tokens: list[str], lookup) -> list[tuple[int, int, object]]:
     """Longest-first exact phrase hits ``(start token, length, lookup(phrase))``; hits do not overlap."""
     taken = [False] * len(tokens)
     hits: list[tuple[int, int, object]] = []
-    for n in (4, 3, 2, 1):
+    for n in (6, 5, 4, 3, 2, 1):
         for i in range(len(tokens) - n + 1):
             if any(taken[i:i + n]):
                 continue
@@ -415,8 +415,9 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
     if riding and predicate == "moving" and direction is None:
         predicate = "present"  # "riding a horse" names the rider, not a state of motion
     carrying = _carrying(lowered)
-    passed = re.search(r"\bpass(?:es|ed|ing)? (?:by )?(?:the |a |an |another |some )?([a-z]+)", lowered)
-    if passed and predicate in ("present", "moving", "fast", "slow") and canonical_class(passed.group(1)):
+    passed = re.search(r"\bpass(?:es|ed|ing)? (?:by )?(?:the |a |an |another |some )?([a-z]+)(?: ([a-z]+))?", lowered)
+    if passed and predicate in ("present", "moving", "fast", "slow") and any(
+            canonical_class(w) for w in passed.groups() if w):  # "passes the slower pedestrian"
         predicate = "overtakes"  # "the runner who passes the walker": passing someone is overtaking them
     if noun in NOUN_ACTIONS and predicate in ("present", "moving"):
         predicate = NOUN_ACTIONS[noun]

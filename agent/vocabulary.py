@@ -81,7 +81,8 @@ PREDICATES: dict[str, tuple[str, ...]] = {
     "stops": (
         "stop", "stops", "stopping", "halt", "halts", "halting", "come to a stop", "comes to a stop",
         "comes to a halt", "brakes", "braking", "pull up", "pulls up", "stops walking", "stops moving",
-        "come to a halt", "comes to rest", "freeze", "freezes", "freezing",
+        "come to a halt", "comes to rest", "freeze", "freezes", "freezing", "standstill",
+        "comes to a standstill", "come to a standstill", "coming to a standstill",
     ),
     "enters": (
         "enter", "enters", "entering", "appear", "appears", "appearing", "arrive", "arrives", "arriving",
@@ -108,16 +109,18 @@ PREDICATES: dict[str, tuple[str, ...]] = {
     "crosses": (
         "cross", "crosses", "crossing", "crossed", "traverse", "traverses", "traversing",
         "crosses the street", "crossing the road", "goes across", "walks across", "across",
+        "from one side to the other", "one side to the other", "side to side", "to the other side",
     ),
     "approaches": (
         "approach", "approaches", "approaching", "goes up to", "walks up to", "comes near", "gets closer to", "nears", "closes in",
         "goes over to", "walk up to", "walks over to", "walk over to", "walking over to", "walking up to",
         "walked up to", "walked over to", "go over to", "heads to", "goes to", "comes up to", "come up to",
         "coming up to", "heads over to", "makes their way to", "makes his way to", "makes her way to",
+        "walks right up to", "walk right up to", "walking right up to", "goes right up to", "comes right up to",
     ),
     "follows": (
         "follow", "follows", "following", "followed", "chase", "chases", "chasing", "trail", "trails",
-        "trailing", "walks behind", "tails", "pursue", "pursues", "pursuing", "behind", "walking behind",
+        "trailing", "walks behind", "tails", "tail", "tailing", "pursue", "pursues", "pursuing", "behind", "walking behind",
         "walking right behind",
     ),
     "leads": (
@@ -156,7 +159,8 @@ Direction = Literal["left", "right", "toward", "away", "up", "down"]
 DIRECTION_PATTERNS: tuple[tuple[str, Direction], ...] = (
     # "from the left" moves rightwards; "to the left" moves leftwards.
     ((r"\bfrom (?:the )?left\b|\bleft to (?:the )?right\b|\bto(?:wards?)? the right\b|\brightwards?\b|"
-      r"\bto the right side\b|\b(?:[a-z]+(?:ing|s|ed)|way) (?:to the |towards? the )?right\b"), "right"),
+      r"\bto the right side\b|\b(?:[a-z]+(?:ing|s|ed)|way) (?:to the |towards? the )?right\b"
+      r"(?! (?:behind|in front|next to|beside|after|before|alongside|by|up to|at|into|there|here)\b)"), "right"),
     ((r"\bfrom (?:the )?right\b|\bright to (?:the )?left\b|\bto(?:wards?)? the left\b|\bleftwards?\b|"
       r"\bto the left side\b|\b(?:[a-z]+(?:ing|s|ed)|way) (?:to the |towards? the )?left\b"), "left"),
     ((r"\b(?:towards?|closer to|nearer to|near to|up to|approaching) (?:the )?(?:camera|viewer|lens|us)\b|"

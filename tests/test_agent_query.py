@@ -44,6 +44,12 @@ def encoder():
     ("the kid who runs into the street", ["person"], "fast", None, 1),
     ("a person loitering", ["person"], "stationary", None, 1),
     ("the person who freezes", ["person"], "stops", None, 1),
+    ("the person who comes to a standstill", ["person"], "stops", None, 1),
+    ("the pedestrian going from one side to the other", ["person"], "crosses", None, 1),
+    ("the man who passes by the slower pedestrian", ["person"], "overtakes", None, 1),
+    ("everyone who has someone walking right behind them", ["person"], "leads", None, None),  # "right" stresses
+    ("the man who walks right up to the waiting woman", ["person"], "approaches", None, 1),
+    ("the man walking right", ["person"], "moving", "right", 1),
 ])
 def test_parse(encoder, query, classes, predicate, direction, count):
     plan = parse_query(query, encoder)
