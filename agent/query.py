@@ -260,6 +260,9 @@ def _direction(lowered: str, predicate: str) -> tuple[str, Direction | None]:
         predicate = "moving"  # coming closer to the camera is a direction of motion, not an approach
     if direction is not None and predicate == "present":
         predicate = "moving"
+    turn = re.search(r"\bturn(?:s|ing|ed)? (?:to the )?(left|right)\b", lowered)
+    if predicate == "turns_back" and turn:
+        predicate, direction = "moving", turn.group(1)  # a car turning left is not turning back
     if predicate == "moving" and re.search(r"\bfrom (?:the )?(?:left|right)(?: side)? to (?:the )?(?:left|right)\b",
                                            lowered):
         predicate = "crosses"  # "passing from the left side to the right" goes all the way across
@@ -427,7 +430,7 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
         known = {i + k for i, _, w in mentions for k in range(len(w.split()))} | (_within(tokens, said[1]) if said else set())
         unread = [t for j, t in enumerate(tokens) if j not in known and not _skippable(t) and t not in _QUANTIFIERS
                   and t not in UPPER_WORDS | LOWER_WORDS and canonical_class(t) is None
-                  and not (riding and t in _RIDING_VERBS) and not (carrying and t in _CARRYING_VERBS)
+                  and not (riding and t in _RIDING_VERBS) and t not in _CARRYING_VERBS
                   and t not in _predicate_index()]
         if unread:
             notes.append(f"{', '.join(repr(t) for t in unread)} not in the vocabulary: best effort, answering "

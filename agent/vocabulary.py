@@ -167,7 +167,8 @@ DIRECTION_PATTERNS: tuple[tuple[str, Direction], ...] = (
       r"\bour way\b|\b(?:coming|getting|moves?|walks?|comes?|gets?) (?:closer|nearer)\b(?! to (?:a|an|the|another|someone|somebody) (?!camera|viewer))|"
       r"\bcomes? towards?\b(?! (?:the|a|an|another|each) \w+)"), "toward"),
     ((r"\baway from (?:the )?(?:camera|viewer|us)\b|\binto the distance\b|\brecedes?\b|\breceding\b|"
-      r"\bmoves? away\b|\bwalks? away\b|\bgoes? away\b|\bdrives? away\b"), "away"),
+      r"\b(?:moves?|moving|walks?|walking|goes|going|go|drives?|driving|heads?|heading|rides?|riding|runs?|"
+      r"running) away\b(?! from (?!(?:the )?(?:camera|viewer|us)\b))"), "away"),
 )
 """Regular expressions that fix a direction of motion (checked in order; first match wins)."""
 

@@ -50,6 +50,10 @@ def encoder():
     ("everyone who has someone walking right behind them", ["person"], "leads", None, None),  # "right" stresses
     ("the man who walks right up to the waiting woman", ["person"], "approaches", None, 1),
     ("the man walking right", ["person"], "moving", "right", 1),
+    ("the car turning left", ["car"], "moving", "left", 1),                # not a U-turn
+    ("the man who turns around", ["person"], "turns_back", None, 1),
+    ("the dark car driving away", ["car"], "moving", "away", 1),
+    ("the man walking away from the woman", ["person"], "moving", None, 1),  # not from the camera
 ])
 def test_parse(encoder, query, classes, predicate, direction, count):
     plan = parse_query(query, encoder)
@@ -79,6 +83,7 @@ def test_places_sizes_and_carried_things(encoder):
         plan = parse_query(query, encoder)
         assert plan.classes == ["person"] and plan.carrying == [thing] and len(plan.notes) == 1, query
     assert parse_query("the man with a red shirt", encoder).carrying is None
+    assert len(parse_query("a person wearing a dark coat", encoder).notes) == 1  # "wearing" is read
     assert parse_query("a woman riding an old horse", encoder).riding == ["horse"]
 
 
