@@ -39,6 +39,7 @@ class Candidate(BaseModel):
     interval: tuple[int, int]
     score: float
     attribute: float = 1.0
+    manner: bool = True
 
 
 def _rank_value(rank_by: str, m: Motion, c: Candidate) -> float:
@@ -321,13 +322,18 @@ class EmbeddedPlanner:
             # an action decides by how clearly and how long it holds; a bare object by how much it is seen
             fit = 0.45 * held if plan.predicate != "present" else 0.2 * held + 0.25 * salience
             score = float(np.clip((0.3 * holds.strength + 0.25 * det + fit) * (0.4 + 0.6 * attribute) * exact, 0, 1))
-            out.append(Candidate(track=t, holds=holds, interval=interval, score=score, attribute=attribute))
+            manner = plan.manner is None or evaluate(plan.manner, m, frame=frame, others=others, window=window,
+                                                     th=self.thresholds, typical_speed=typical).interval is not None
+            out.append(Candidate(track=t, holds=holds, interval=interval, score=score, attribute=attribute,
+                                 manner=manner))
         return out, events
 
     def _select(self, plan: QueryPlan, cands: list[Candidate], frame_width: int
                 ) -> tuple[list[Candidate], int]:
         """The candidates the query means, best first; and how many matched before counting."""
         cands = distinct(cands)
+        if plan.manner:  # "sprinting across": those who also run, else every one who crosses
+            cands = [c for c in cands if c.manner] or cands
         if plan.position and cands:
             x = {c.track.id: float(np.mean([(b[0] + b[2]) / 2 for b in c.track.boxes.values()])) / frame_width
                  for c in cands}

@@ -80,6 +80,8 @@ class QueryPlan(BaseModel):
     rank_index: int = Field(default=1, ge=1, description="which one in rank order ('the second to enter': 2)")
     riding: list[str] | None = Field(default=None, description="a composite referent rides on one of these "
                                                                 "classes (a cyclist: a person on a bicycle)")
+    manner: Literal["fast", "slow"] | None = Field(default=None, description="how the action is done when the "
+                                                   "query also says it ('the woman sprinting across the street')")
     carrying: list[str] | None = Field(default=None, description="the referent carries, holds or wears one of "
                                                                   "these classes (a man with an umbrella)")
     colours: dict[str, str] = Field(default_factory=dict, description="colour -> where: 'upper', 'lower' or 'any'")
@@ -424,6 +426,10 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
         predicate = "overtakes"  # "the runner who passes the walker": passing someone is overtaking them
     if noun in NOUN_ACTIONS and predicate in ("present", "moving"):
         predicate = NOUN_ACTIONS[noun]
+    paces = ({v for _, _, v in pred_hits} | ({NOUN_ACTIONS[noun]} if noun in NOUN_ACTIONS else set())
+             | {v for i, n, _ in pred_hits for t in tokens[i:i + n] for v in ("fast", "slow") if t in PREDICATES[v]})
+    manner = (None if predicate in _STATES_OF_MOTION | {"stationary", "present"} else
+              next((v for v in ("fast", "slow") if v in paces), None))  # "runs in from the left": enters, fast
     if target is None:
         notes.append("no object named: looking at every class the detector knows")
     if predicate == "present":
@@ -446,13 +452,14 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
 
     described = [f"objects: {', '.join(classes) or 'any'}" + (f" on {'/'.join(riding)}" if riding else "")
                  + (f" with {'/'.join(carrying)}" if carrying else ""),
-                 f"action: {predicate}" + (f" ({', '.join(pred_words)})" if pred_words else ""),
+                 f"action: {predicate}" + (f" ({', '.join(pred_words)})" if pred_words else "")
+                 + (f", {manner}" if manner else ""),
                  *([f"direction: {direction}"] if direction else []), *([f"camera: {camera}"] if camera else []),
                  *([f"colours: {colours}"] if colours else []), *([f"size: {size}"] if size else []),
                  *([f"position: {position}"] if position else []),
                  f"count: {count}" if count else "count: every match", f"interval: {span}"]
     return QueryPlan(
         text=text, classes=classes, predicate=predicate, direction=direction, other_classes=other_classes,
-        count=count, rank_by=rank_by, rank_descending=descending, rank_index=index, riding=riding, carrying=carrying,
+        count=count, rank_by=rank_by, rank_descending=descending, rank_index=index, riding=riding, manner=manner, carrying=carrying,
         colours=colours, size=size, camera=camera, position=position, span=span, notes=["; ".join(described), *notes],
     )

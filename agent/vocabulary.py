@@ -86,7 +86,8 @@ PREDICATES: dict[str, tuple[str, ...]] = {
     ),
     "enters": (
         "enter", "enters", "entering", "appear", "appears", "appearing", "arrive", "arrives", "arriving",
-        "comes into view", "come into view", "comes in", "walks in", "walks into the frame",
+        "comes into view", "come into view", "comes in", "walks in", "runs in", "run in", "running in",
+        "jogs in", "rushes in", "hurries in", "drives in", "rides in", "comes running in", "walks into the frame",
         "enters the scene", "shows up", "show up", "showing up", "turns up", "pops up", "into view",
         "walks into view", "comes into the frame", "into the picture", "into the frame", "come in",
         "coming in", "walking in", "walk in", "steps in", "stepping in", "emerge", "emerges", "emerging",

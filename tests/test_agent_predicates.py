@@ -209,6 +209,19 @@ def test_a_runners_two_second_pass_is_a_whole_overtake():
     assert list(picks) == [2]
 
 
+def test_how_an_action_is_done_picks_among_those_who_do_it():
+    walker = person(1, walk(0, 40, 16))             # crosses in 16 s
+    runner = person(2, walk(0, 150, 5), start=3)    # crosses in 5 s
+    plan, picks = choose("the woman sprinting across the street", [walker, runner])
+    assert (plan.predicate, plan.manner, list(picks)) == ("crosses", "fast", [2])
+    _, picks = choose("the people running across", [walker, runner])
+    assert list(picks) == [2]
+    _, picks = choose("the slow walker crossing the street", [walker, runner])
+    assert list(picks) == [1]
+    _, picks = choose("everyone crossing the street", [walker, runner])
+    assert sorted(picks) == [1, 2]
+
+
 def test_a_track_cut_in_two_is_one_referent():
     # one walker's track cut where a second was missed (6), another walker, and someone who appears
     # at the same moment far from where the first fragment was going

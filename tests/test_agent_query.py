@@ -84,6 +84,17 @@ def test_places_sizes_and_carried_things(encoder):
         assert plan.classes == ["person"] and plan.carrying == [thing] and len(plan.notes) == 1, query
     assert parse_query("the man with a red shirt", encoder).carrying is None
     assert len(parse_query("a person wearing a dark coat", encoder).notes) == 1  # "wearing" is read
+
+
+def test_how_the_action_is_done(encoder):
+    for query, predicate, manner in [("the woman sprinting across the street", "crosses", "fast"),
+                                     ("the man who runs in from the left", "enters", "fast"),
+                                     ("the jogger leaving on the right", "leaves", "fast"),
+                                     ("the slow walker crossing the street", "crosses", "slow"),
+                                     ("the man who walks in from the left", "enters", None),
+                                     ("the man running to the left", "fast", None)]:
+        plan = parse_query(query, encoder)
+        assert (plan.predicate, plan.manner) == (predicate, manner), query
     assert parse_query("a woman riding an old horse", encoder).riding == ["horse"]
 
 
