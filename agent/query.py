@@ -327,7 +327,7 @@ _CARRIES = re.compile(r"\b(?:" + "|".join(sorted(_CARRYING_VERBS)) + r")\s+(?:(?
 def _carrying(lowered: str) -> list[str] | None:
     """What the referent carries, holds or wears ("a man with an umbrella", "the woman carrying a bag"), or None."""
     for match in _CARRIES.finditer(lowered):
-        for words in (match.group(1), *match.group(1).split()):  # "a red umbrella", "an old horse"
+        for words in (match.group(1), *match.group(1).split()):  # "a red umbrella"
             if (name := canonical_class(words)) in CARRIED:
                 return [name]
     return None
@@ -336,7 +336,7 @@ def _carrying(lowered: str) -> list[str] | None:
 def _riding(lowered: str) -> list[str] | None:
     """Vehicles the referent rides ("the man on a bicycle", "a woman riding a horse"), or None."""
     for match in _RIDES.finditer(lowered):
-        for words in (match.group(1), *match.group(1).split()):  # "a red umbrella", "an old horse"
+        for words in (match.group(1), *match.group(1).split()):  # "an old horse"
             if words in COMPOSITES and COMPOSITES[words][0] == "person":
                 return list(COMPOSITES[words][1])
             name = canonical_class(words)
@@ -397,8 +397,9 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
     if predicate in ("stationary", "moving", "fast", "slow"):
         predicate = _sequence(tokens, pred_hits) or predicate
     predicate, direction = _direction(lowered, predicate)
-    said = next(((value, found) for pattern, value in CAMERA_PATTERNS if (found := re.search(pattern, lowered))), None)
-    camera = said[0] if said else None
+    to_camera = next(((value, found) for pattern, value in CAMERA_PATTERNS if (found := re.search(pattern, lowered))),
+                     None)
+    camera = to_camera[0] if to_camera else None
     if camera and predicate in {"moving", "overtakes", "crosses", "leads"} and direction is None:
         # Filmed from a moving vehicle, what drives ahead of or past the camera hardly moves in the
         # picture: the relation to the camera is the test, and the answer is the whole track.
@@ -433,7 +434,8 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
     if target is None:
         notes.append("no object named: looking at every class the detector knows")
     if predicate == "present":
-        known = {i + k for i, _, w in mentions for k in range(len(w.split()))} | (_within(tokens, said[1]) if said else set())
+        known = {i + k for i, _, w in mentions for k in range(len(w.split()))} | (
+            _within(tokens, to_camera[1]) if to_camera else set())
         unread = [t for j, t in enumerate(tokens) if j not in known and not _skippable(t) and t not in _QUANTIFIERS
                   and t not in UPPER_WORDS | LOWER_WORDS and canonical_class(t) is None
                   and not (riding and t in _RIDING_VERBS) and t not in _CARRYING_VERBS
@@ -460,6 +462,6 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
                  f"count: {count}" if count else "count: every match", f"interval: {span}"]
     return QueryPlan(
         text=text, classes=classes, predicate=predicate, direction=direction, other_classes=other_classes,
-        count=count, rank_by=rank_by, rank_descending=descending, rank_index=index, riding=riding, manner=manner, carrying=carrying,
-        colours=colours, size=size, camera=camera, position=position, span=span, notes=["; ".join(described), *notes],
+        count=count, rank_by=rank_by, rank_descending=descending, rank_index=index, riding=riding, manner=manner,
+        carrying=carrying, colours=colours, size=size, camera=camera, position=position, span=span, notes=["; ".join(described), *notes],
     )
