@@ -180,3 +180,17 @@ def test_on_a_fixed_camera_a_weak_detection_extends_a_track_only_where_something
         f.support = None if support is None else np.array([support])
         frames.append(f)
     assert [len(c) for c in associate(frames)[0]] == [4 if support is False else 7]
+
+
+def test_a_clear_overlap_still_asks_how_they_look() -> None:
+    """A walks in and stops; B, who looks different, appears just where A's stride would have taken it.
+    Overlap with the predicted box alone hands A's track to B; the looks keep it on A."""
+    a, b = _colour(0), _colour(4)
+    frames = [_frame(0, [(100, 150)], [a]), _frame(1, [(140, 150)], [a]),
+              _frame(2, [(140, 150), (178, 150)], [a, b]), _frame(3, [(140, 150), (178, 150)], [a, b])]
+    who = [["a"], ["a"], ["a", "b"], ["a", "b"]]
+    chains, _ = associate(frames)
+    assert sorted(map(sorted, _owners(chains, who))) == [["a"], ["b"]]
+    assert any(len(c) == 4 for c in chains)
+    chains, _ = associate(frames, AssociationConfig(iou_appearance=0.0))  # overlap alone: the swap
+    assert any(len(o) == 2 for o in _owners(chains, who))

@@ -69,7 +69,8 @@ class AssociationConfig(BaseModel):
     appearance_veto: float = Field(0.25, gt=0, description="a pair more different than this never matches")
     velocity_weight: float = Field(1.0, ge=0, le=1, description="share of the last velocity used to predict")
     iou_match: float = Field(0.5, ge=0, le=1, description="a predicted box overlapping a detection at IoU >= this "
-                                                          "matches at cost 1 - IoU whatever the rest says (0: off)")
+                                                          "matches at cost 1 - IoU whatever the gates say (0: off) ...")
+    iou_appearance: float = Field(0.2, ge=0, description="... plus this times the appearance term (0 to 1)")
     feature_momentum: float = Field(0.7, ge=0, lt=1, description="weight of the old appearance in its running mean")
     live_s: float = Field(1.5, gt=0, description="a track unseen this long leaves linking (stitching may join it)")
     ambiguity_margin: float = Field(0.25, ge=0, description="two candidates closer in cost than this are ambiguous")
@@ -174,26 +175,30 @@ def _cost_matrix(live: list[_Live], frame: Frame, cols: np.ndarray, cfg: Associa
         dt = max(1e-3, frame.time - t.time)
         shift = t.velocity * dt * cfg.velocity_weight if t.velocity is not None else np.zeros(2)
         pred = centre(t.box) + shift
-        iou = _iou_row(t.box + np.tile(shift, 2), boxes) if cfg.iou_match else np.zeros(len(cols))
         s = size(t.box)
         gate = cfg.gate + (cfg.gate_per_s if t.velocity is not None else cfg.gate_new_per_s) * dt
         dist = np.linalg.norm(c_det - pred, axis=1) / s
         ratio = np.maximum(s_det, s) / np.minimum(s_det, s)
         ok = (dist <= gate) & (ratio <= cfg.size_ratio) & (frame.kind[cols] == t.kind)
+        looks = np.array([_app_dist(t.feat, frame.feat[j] if frame.feat is not None else None) for j in cols])
         for j in np.flatnonzero(ok):
             motion = dist[j] / gate
-            app = _app_dist(t.feat, frame.feat[cols[j]] if frame.feat is not None else None)
-            if np.isnan(app):
+            if np.isnan(looks[j]):
                 c = motion
-            elif app > cfg.appearance_veto:
+            elif looks[j] > cfg.appearance_veto:
                 continue
             else:
                 w = cfg.appearance_weight
-                c = (1 - w) * motion + w * min(1.0, app / cfg.appearance_scale)
+                c = (1 - w) * motion + w * min(1.0, looks[j] / cfg.appearance_scale)
             cost[i, j] = c + 0.1 * (1.0 - frame.conf[cols[j]])
         if cfg.iou_match:
+            # a clear overlap with the predicted box matches at 1 - IoU whatever the gates say, with a
+            # little of the looks (where people overlap, the box of the one beside can overlap more)
+            iou = _iou_row(t.box + np.tile(shift, 2), boxes)
             strong = np.flatnonzero((iou >= cfg.iou_match) & (frame.kind[cols] == t.kind))
-            cost[i, strong] = np.minimum(cost[i, strong], 1.0 - iou[strong])
+            app = np.nan_to_num(looks[strong], nan=0.0)
+            cost[i, strong] = np.minimum(cost[i, strong], 1.0 - iou[strong]
+                                         + cfg.iou_appearance * np.minimum(1.0, app / cfg.appearance_scale))
     return cost
 
 
