@@ -498,9 +498,16 @@ def _turns_back(q: _Ask, _name: str) -> Holds:
     on, off = (th.direction_on, th.direction_off) if axis is m.vx else (th.growth_on, th.growth_off)
     pos = _spans(m, hysteresis(axis, on, off), th)
     neg = _spans(m, hysteresis(-axis, on, off), th)
-    spans = [(max(a[0], a[1] - 1), min(b[1], b[0] + 1)) for a in pos + neg for b in pos + neg
+    pairs = [(a, b) for a in pos + neg for b in pos + neg
              if (a in pos) != (b in pos) and 0 <= b[0] - a[1] <= th.max_gap + 2]
-    return _result(m, spans, q.speed_signal, "turns back")
+    out = _result(m, [(max(a[0], a[1] - 1), min(b[1], b[0] + 1)) for a, b in pairs], q.speed_signal, "turns back")
+    if out.interval is None:
+        return out
+    # How sure: someone who turns walks back at about the pace they came (a track that jumps onto
+    # another person looks like a turn at a pace no one keeps).
+    a, b = next((a, b) for a, b in pairs if (max(a[0], a[1] - 1), min(b[1], b[0] + 1)) == out.interval)
+    pace = [float(np.mean(m.speed[(m.seconds >= s) & (m.seconds <= e)])) for s, e in (a, b)]
+    return out.model_copy(update={"strength": out.strength * min(pace) / max(max(pace), 1e-6)})
 
 
 def _approaches(q: _Ask, _name: str) -> Holds:

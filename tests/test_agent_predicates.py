@@ -199,6 +199,14 @@ def test_carried_things_pick_the_person_who_holds_them():
     assert decision.picks and any("nobody is seen with a suitcase" in e.message for e in events)
 
 
+def test_turning_back_is_at_about_the_pace_one_came():
+    # a track born on one person that jumps onto another who walks away: a "turn" at a pace no one keeps
+    jump = person(1, [358.0, 25, 92, 172, 251, 336, 414], start=8, y=40.0)
+    turner = person(2, [613.0, 546, 478, 410, 364, 438, 503, 574, 629], start=3)
+    _, picks = choose("the man who turns back", [jump, turner])
+    assert list(picks) == [2]
+
+
 def test_a_runners_two_second_pass_is_a_whole_overtake():
     # at 1 FPS a runner is seen behind the walker one second and ahead of them the next; a long,
     # slow pass elsewhere in the picture does not outrank it for being longer
