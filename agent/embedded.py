@@ -168,12 +168,13 @@ def carriers(people: list[Track], tracks: list[Track], things: list[str]) -> lis
     return [p for _, p in sorted(found, key=lambda f: (-f[0], f[1].id))]
 
 
-def continues(a: Track, b: Track, max_gap: int = 2, max_error: float = 0.35) -> float | None:
+def continues(a: Track, b: Track, max_gap: int = 2, max_error: float = 0.35, still_gap: int = 8) -> float | None:
     """How far ``b`` is from continuing ``a`` (one object's track cut in two where a second was missed
     or its box was cut by someone in front): ``a``'s pace carried over the gap to ``b``'s first second
     and ``b``'s pace carried back to ``a``'s last, mean centre error in box heights; None when ``b`` starts
     more than ``max_gap`` seconds after ``a`` ends (or before), the two move differently or the error
-    exceeds ``max_error``.
+    exceeds ``max_error``. An object that stands (a parked car, a tram at its stop, seen now and then)
+    continues across up to ``still_gap`` seconds where its boxes overlap at IoU 0.5 or more.
 
     >>> from tools.track import Track
     >>> a = Track(id=1, label="person", boxes={k: (40.0 * k, 100, 40.0 * k + 30, 180) for k in range(4)})
@@ -181,23 +182,31 @@ def continues(a: Track, b: Track, max_gap: int = 2, max_error: float = 0.35) -> 
     >>> continues(a, b)
     0.0
     """
-    if a.label != b.label or not 0 < b.first - a.last <= max_gap or len(a.boxes) < 2 or len(b.boxes) < 2:
+    from tools.vocabulary import accepts
+    from verifier.boxes import box_iou
+
+    gap = b.first - a.last
+    if not 0 < gap <= max(max_gap, still_gap) or not (accepts([a.label], b.label, b.class_counts)
+                                                     or accepts([b.label], a.label, a.class_counts)):
         return None
     ka, kb = sorted(a.boxes), sorted(b.boxes)
+    end, start = a.boxes[ka[-1]], b.boxes[kb[0]]
+    h = max(end[3] - end[1], start[3] - start[1], 1.0)
 
     def centre(box) -> np.ndarray:
         return np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
 
     def pace(track: Track, seconds: list[int]) -> np.ndarray:
+        if len(seconds) < 2:
+            return np.zeros(2)
         return (centre(track.boxes[seconds[-1]]) - centre(track.boxes[seconds[0]])) / (seconds[-1] - seconds[0])
 
     va, vb = pace(a, ka[-3:]), pace(b, kb[:3])
-    end, start = a.boxes[ka[-1]], b.boxes[kb[0]]
-    h = max(end[3] - end[1], start[3] - start[1], 1.0)
-    if float(np.linalg.norm(va - vb)) > 0.5 * h:
+    if max(np.linalg.norm(va), np.linalg.norm(vb)) <= 0.1 * h and box_iou(end, start) >= 0.5:
+        return float(1.0 - box_iou(end, start)) * max_error  # standing where it stood
+    if gap > max_gap or len(ka) < 2 or len(kb) < 2 or float(np.linalg.norm(va - vb)) > 0.5 * h:
         return None
-    dt = kb[0] - ka[-1]
-    error = np.linalg.norm(centre(end) + va * dt - centre(start)) + np.linalg.norm(centre(start) - vb * dt - centre(end))
+    error = np.linalg.norm(centre(end) + va * gap - centre(start)) + np.linalg.norm(centre(start) - vb * gap - centre(end))
     error = float(error) / (2 * h)
     return error if error <= max_error else None
 

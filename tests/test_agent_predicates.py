@@ -243,6 +243,19 @@ def test_a_track_cut_in_two_is_one_referent():
     assert sorted(picks) == [1, 3]
 
 
+def test_a_standing_object_seen_now_and_then_is_one_referent():
+    # a tram at its stop, called car at first and bus later, seen at 2-5 and 11-16
+    early = Track(id=1, label="car", boxes={k: (50.0, 80, 200, 200) for k in range(2, 6)},
+                  scores={k: 0.6 for k in range(2, 6)})
+    later = Track(id=2, label="bus", boxes={k: (52.0, 78, 203, 201) for k in range(11, 17)},
+                  scores={k: 0.6 for k in range(11, 17)})
+    elsewhere = Track(id=3, label="bus", boxes={k: (400.0, 80, 550, 200) for k in range(11, 17)},
+                      scores={k: 0.6 for k in range(11, 17)})
+    assert continues(early, later) is not None and continues(early, elsewhere) is None
+    _, picks = choose("the streetcar", [early, later, elsewhere])
+    assert (2, 16) in picks.values()
+
+
 def test_camera_relations():
     ahead = motion(Track(id=1, label="car", boxes={k: (250.0, 200, 390, 330) for k in range(6)}))
     aside = motion(Track(id=2, label="car", boxes={k: (10.0, 200, 90, 260) for k in range(6)}))
