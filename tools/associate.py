@@ -70,7 +70,7 @@ class AssociationConfig(BaseModel):
     velocity_weight: float = Field(1.0, ge=0, le=1, description="share of the last velocity used to predict")
     iou_match: float = Field(0.5, ge=0, le=1, description="a predicted box overlapping a detection at IoU >= this "
                                                           "matches at cost 1 - IoU whatever the gates say (0: off) ...")
-    iou_appearance: float = Field(0.2, ge=0, description="... plus this times the appearance term (0 to 1)")
+    iou_appearance: float = Field(0.25, ge=0, description="... plus this times the appearance term (0 to 1)")
     feature_momentum: float = Field(0.7, ge=0, lt=1, description="weight of the old appearance in its running mean")
     live_s: float = Field(2.0, gt=0, description="a track unseen this long leaves linking (stitching may join it)")
     ambiguity_margin: float = Field(0.25, ge=0, description="two candidates closer in cost than this are ambiguous")
