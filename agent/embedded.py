@@ -272,13 +272,14 @@ class EmbeddedPlanner:
         if plan.carrying:
             holding = carriers(targets, scene.tracks, plan.carrying)
             what = "/".join(plan.carrying)
+            what = f"{'an' if what[0] in 'aeiou' else 'a'} {what}"
             if not holding:
-                return targets, [event("choose_referents", "note", f"nobody is seen with a {what} (small things "
+                return targets, [event("choose_referents", "note", f"nobody is seen with {what} (small things "
                                        f"are often missed by the detector): best effort, answering from every "
                                        f"{'/'.join(plan.classes) or 'object'} track")]
             targets = holding
             if not plan.riding:
-                return targets, [event("choose_referents", "note", f"{len(holding)} track(s) seen with a {what}")]
+                return targets, [event("choose_referents", "note", f"{len(holding)} track(s) seen with {what}")]
         if not plan.riding:
             return targets, []
         mounted = riders(targets, scene.tracks, plan.riding)
