@@ -475,16 +475,22 @@ def _start_or_stop(q: _Ask, name: str) -> Holds:
     move_spans = [(s, e) for s, e in _spans(m, moving, th, min_len=1)
                   if e > s or m.speed[m.index(s)] >= 2 * th.move_on]
     still_spans = _spans(m, still, th, min_len=1)
-    spans = []
+    spans, clear = [], {}
     for ms, me in move_spans:
         for ss, se in still_spans:
             if se - ss + 1 < th.min_len and me == ms:
                 continue  # one second of each is too little to tell
+            span = None
             if name == "starts_moving" and 0 <= ms - se <= th.max_gap + 1:
-                spans.append((max(ss, ms - 1), min(me, ms + 1)))
+                span = (max(ss, ms - 1), min(me, ms + 1))
             if name == "stops" and 0 <= ss - me <= th.max_gap + 1:
-                spans.append((max(ms, ss - 1), se))
-    return _result(m, spans, q.speed_signal, "starts moving" if name == "starts_moving" else "stops")
+                span = (max(ms, ss - 1), se)
+            if span is not None:
+                spans.append(span)
+                # how sure: a stand of three seconds or more next to a walk of three or more
+                clear[span] = max(clear.get(span, 0.0), min(1.0, (se - ss + 1) / 3) * min(1.0, (me - ms + 1) / 3))
+    out = _result(m, spans, q.speed_signal, "starts moving" if name == "starts_moving" else "stops")
+    return out if out.interval is None else out.model_copy(update={"strength": clear[out.interval]})
 
 
 def _edges(q: _Ask, name: str) -> Holds:

@@ -207,6 +207,15 @@ def test_turning_back_is_at_about_the_pace_one_came():
     assert list(picks) == [2]
 
 
+def test_a_start_is_surer_after_a_long_stand_than_at_a_fast_pace():
+    # a far person stands seven seconds, then walks off slowly; a near track "stands" two seconds
+    # (a swap at the picture's edge) and then walks fast
+    waiter = person(1, [440.0] * 7 + walk(445, 30, 5), h=78.0, w=24.0, y=90.0)
+    swapped = person(2, [58.0, 56] + walk(150, 110, 5), start=2)
+    _, picks = choose("the man who starts walking", [waiter, swapped])
+    assert list(picks) == [1]
+
+
 def test_a_runners_two_second_pass_is_a_whole_overtake():
     # at 1 FPS a runner is seen behind the walker one second and ahead of them the next; a long,
     # slow pass elsewhere in the picture does not outrank it for being longer
