@@ -182,6 +182,7 @@ def continues(a: Track, b: Track, max_gap: int = 2, max_error: float = 0.35, sti
     >>> continues(a, b)
     0.0
     """
+    from tools.associate import centre
     from tools.vocabulary import accepts
     from verifier.boxes import box_iou
 
@@ -193,20 +194,19 @@ def continues(a: Track, b: Track, max_gap: int = 2, max_error: float = 0.35, sti
     end, start = a.boxes[ka[-1]], b.boxes[kb[0]]
     h = max(end[3] - end[1], start[3] - start[1], 1.0)
 
-    def centre(box) -> np.ndarray:
-        return np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
-
     def pace(track: Track, seconds: list[int]) -> np.ndarray:
         if len(seconds) < 2:
             return np.zeros(2)
-        return (centre(track.boxes[seconds[-1]]) - centre(track.boxes[seconds[0]])) / (seconds[-1] - seconds[0])
+        step = centre(np.asarray(track.boxes[seconds[-1]])) - centre(np.asarray(track.boxes[seconds[0]]))
+        return step / (seconds[-1] - seconds[0])
 
     va, vb = pace(a, ka[-3:]), pace(b, kb[:3])
     if max(np.linalg.norm(va), np.linalg.norm(vb)) <= 0.1 * h and box_iou(end, start) >= 0.5:
         return float(1.0 - box_iou(end, start)) * max_error  # standing where it stood
     if gap > max_gap or len(ka) < 2 or len(kb) < 2 or float(np.linalg.norm(va - vb)) > 0.5 * h:
         return None
-    error = np.linalg.norm(centre(end) + va * gap - centre(start)) + np.linalg.norm(centre(start) - vb * gap - centre(end))
+    c_end, c_start = centre(np.asarray(end)), centre(np.asarray(start))
+    error = np.linalg.norm(c_end + va * gap - c_start) + np.linalg.norm(c_start - vb * gap - c_end)
     error = float(error) / (2 * h)
     return error if error <= max_error else None
 
