@@ -1,6 +1,6 @@
 """The planner alone: the agent on the synthetic benchmark with perfect tracks instead of perception.
 
-    .venv/bin/python bench/agent_oracle.py [--preset small|bench] [--root DIR]
+    .venv/bin/python bench/agent_oracle.py [--preset small|bench] [--root DIR] [--splits tune,heldout]
 
 Every track is an actor's exact per-second box from the benchmark's frame ground truth (one track
 per actor, whole visible span), handed to the agent in place of the tools' 1-FPS pass; everything
@@ -53,13 +53,15 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--preset", default="small", choices=["small", "bench"])
     p.add_argument("--root", default=".cache/synth", help="folder holding the benchmarks")
+    p.add_argument("--splits", default="tune,heldout", help="comma-separated splits (default both)")
     args = p.parse_args(argv)
     agent.perception.look = exact_tracks  # the graph's perceive node looks it up at call time
     rows = {split: agent_bench.run_split(agent_bench.bench_manifest(Path(args.root), args.preset, split),
                                          GroundConfig(), limit=None, baselines=False)
-            for split in ("tune", "heldout")}
+            for split in args.splits.split(",")}
     print(agent_bench.tables(rows, ["agent"]))
-    print(f"command: .venv/bin/python bench/agent_oracle.py --preset {args.preset} --root {args.root}")
+    splits = "" if args.splits == "tune,heldout" else f" --splits {args.splits}"
+    print(f"command: .venv/bin/python bench/agent_oracle.py --preset {args.preset} --root {args.root}{splits}")
     return 0
 
 

@@ -11,7 +11,9 @@ Two rules applied to each frame's detections before association (:mod:`tools.per
   narrower boxes stay. With ``hints`` (the other detector's person boxes, e.g. YOLOv3-tiny's beside
   the person checkpoint), a person box whose hints form two or more side-by-side groups (hints
   overlapping horizontally by under 30 % are different people) is split into one full-height box per
-  group (on the film, second 46: two men one behind the other in one box).
+  group (on the film, second 46: two men one behind the other in one box). A less confident box
+  straddling two people side by side who stick out of it (two walkers partly overlapping, and the
+  detector's third box over both) is dropped too.
 
 >>> import numpy as np, supervision as sv
 >>> det = sv.Detections(xyxy=np.array([[228, 100, 502, 272], [270, 98, 483, 286], [10, 10, 40, 90]], float),
@@ -124,10 +126,47 @@ def fix_person_boxes(det: sv.Detections, *, vehicle_iou: float = 0.4, max_aspect
             width = xyxy[p, 2] - xyxy[p, 0]
             if cx.max() - cx.min() >= 0.35 * width:
                 drop[p] = True
+    drop |= _between_two(xyxy, conf, person, strong)
     out = det[~drop]
     if hints is None or not len(hints):
         return out
     return _split(out, np.asarray(hints, float).reshape(-1, 4))
+
+
+def _area(box: np.ndarray) -> float:
+    return float(np.prod(np.clip(box[2:] - box[:2], 0, None)))
+
+
+def _covered(box: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """Fraction of ``box``'s area that the union of boxes ``a`` and ``b`` covers.
+
+    >>> _covered(np.array([0, 0, 10, 10.0]), np.array([0, 0, 6, 10.0]), np.array([4, 0, 20, 10.0]))
+    1.0
+    """
+    a = np.concatenate([np.maximum(box[:2], a[:2]), np.minimum(box[2:], a[2:])])
+    b = np.concatenate([np.maximum(box[:2], b[:2]), np.minimum(box[2:], b[2:])])
+    both = np.concatenate([np.maximum(a[:2], b[:2]), np.minimum(a[2:], b[2:])])
+    return (_area(a) + _area(b) - _area(both)) / max(_area(box), 1e-9)
+
+
+def _between_two(xyxy: np.ndarray, conf: np.ndarray, person: np.ndarray, strong: np.ndarray) -> np.ndarray:
+    """Person boxes straddling two more confident people side by side: each of the two lies mostly
+    inside it (``>= 0.6``), their centres are apart by a good part of its width, and together they
+    cover ``>= 0.8`` of it. The detector's box over two partly overlapping walkers, which no
+    non-maximum suppression removes (it overlaps each of them under the usual IoU)."""
+    drop = np.zeros(len(xyxy), bool)
+    if len(strong) < 2:
+        return drop
+    inside = _inside(xyxy[person], xyxy[strong])
+    for i, p in enumerate(person):
+        members = strong[(inside[i] >= 0.6) & (conf[strong] > conf[p]) & (strong != p)]
+        width = xyxy[p, 2] - xyxy[p, 0]
+        for j, a in enumerate(members):
+            for b in members[j + 1:]:
+                apart = abs((xyxy[a, 0] + xyxy[a, 2]) - (xyxy[b, 0] + xyxy[b, 2])) / 2
+                if apart >= 0.35 * width and _covered(xyxy[p], xyxy[a], xyxy[b]) >= 0.8:
+                    drop[p] = True
+    return drop
 
 
 def _split(det: sv.Detections, hints: np.ndarray) -> sv.Detections:
