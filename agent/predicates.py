@@ -48,6 +48,8 @@ class Thresholds(BaseModel):
     follow_pace: float = Field(1.4, description="... at a speed within this ratio of the leader's")
     together_sizes: float = Field(0.6, description="people walking together stay within this many heights")
     together_rows: float = Field(0.2, description="... with their feet rows within this many heights")
+    together_apart: float = Field(0.15, description="... and at least this many heights apart (two boxes "
+                                  "nearer are one person seen twice, not two people)")
     approach_rate: float = Field(0.15, description="closing speed, box sizes per second")
     meet_rows: float = Field(0.3, description="who meet stand with their feet rows within this many heights")
     pass_gap: float = Field(1.2, description="overtaking: within this many heights of the one passed ...")
@@ -308,7 +310,8 @@ def _together_mask(m: Motion, others: Sequence[Motion], th: Thresholds) -> list[
             h = max(float(np.sqrt(m.size[i] * o.size[j])), 1.0)
             rows = abs(float(m.boxes[i][3] - o.boxes[j][3])) / h
             apart = float(np.linalg.norm(o.centre[j] - m.centre[i])) / h
-            if float(v1 @ v2) / (n1 * n2) >= 0.8 and rows <= th.together_rows and apart <= th.together_sizes:
+            if (float(v1 @ v2) / (n1 * n2) >= 0.8 and rows <= th.together_rows
+                    and th.together_apart <= apart <= th.together_sizes):
                 ok = True
                 break
         out.append(ok)

@@ -417,6 +417,8 @@ def test_side_by_side_is_shoulder_to_shoulder_not_a_body_height_apart():
     apart = person(3, walk(170, 30, 8))  # 0.7 heights apart: one walks a little ahead of the other
     assert evaluate("together", motion(a), frame=FRAME, others=[motion(a), motion(near)]).interval is not None
     assert evaluate("together", motion(a), frame=FRAME, others=[motion(a), motion(apart)]).interval is None
+    twice = person(4, walk(105, 30, 8))  # 0.05 heights off: the detector's second box on the same person
+    assert evaluate("together", motion(a), frame=FRAME, others=[motion(a), motion(twice)]).interval is None
 
 
 def test_stopping_two_heights_short_of_someone_is_no_approach():
