@@ -25,6 +25,7 @@ from agent.kinematics import Motion, motion
 from agent.plan import Decision, Pick, Scene, Window, class_matches, event, in_focus, last_second
 from agent.predicates import Holds, Thresholds, evaluate, scene_speed
 from agent.query import QueryPlan, parse_query
+from agent.vocabulary import MUTUAL
 from tools.track import Track
 from verifier.result import TraceEvent, VideoInfo
 
@@ -211,6 +212,49 @@ def continues(a: Track, b: Track, max_gap: int = 2, max_error: float = 0.35, sti
     return error if error <= max_error else None
 
 
+def paired(cands: list[Candidate], tracks: list[Track], count: int | None) -> list[Candidate]:
+    """Candidates of a mutual relation (walking together, meeting) whose partner is a candidate too,
+    group by group, the best group first; then, for a counted query only, the rest. A candidate
+    whose partner does not do the same is how a duplicate box or a passer-by looks, not a pair.
+    Where no two candidates pair up, all stay.
+
+    >>> from agent.predicates import Holds
+    >>> def cand(i, partner, score):
+    ...     t = Track(id=i, label="person", boxes={0: (i * 50.0, 0.0, i * 50.0 + 30, 90.0)})
+    ...     return Candidate(track=t, holds=Holds(interval=(0, 0), partner=partner), interval=(0, 0), score=score)
+    >>> cs = [cand(1, 2, 0.6), cand(2, 1, 0.5), cand(3, 9, 0.9)]
+    >>> [c.track.id for c in paired(cs, [c.track for c in cs], None)]
+    [1, 2]
+    >>> [c.track.id for c in paired(cs, [c.track for c in cs], 3)]
+    [1, 2, 3]
+    """
+    owner: dict[int, int] = {}  # a track id -> the candidate holding it (fragments joined on included)
+    for i, c in enumerate(cands):
+        owner.setdefault(c.track.id, i)
+        for t in tracks:
+            if t.boxes and all(c.track.boxes.get(k) == b for k, b in t.boxes.items()):
+                owner.setdefault(t.id, i)
+    group = list(range(len(cands)))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            i = group[i]
+        return i
+
+    for i, c in enumerate(cands):
+        j = owner.get(c.holds.partner) if c.holds.partner is not None else None
+        if j is not None and j != i:
+            group[root(i)] = root(j)
+    members: dict[int, list[int]] = {}
+    for i in range(len(cands)):
+        members.setdefault(root(i), []).append(i)
+    pairs = sorted((g for g in members.values() if len(g) >= 2), key=lambda g: -max(cands[i].score for i in g))
+    if not pairs:
+        return cands
+    out = [cands[i] for g in pairs for i in sorted(g, key=lambda i: -cands[i].score)]
+    return out + [c for g in members.values() if len(g) < 2 for c in (cands[g[0]],)] if count else out
+
+
 def joined(cands: list[Candidate], tracks: list[Track], whole: bool) -> list[Candidate]:
     """Candidates with the fragments of their own track joined on (:func:`continues`, the best-scored
     candidate first); a fragment that was a candidate too is no longer one. ``whole``: the interval is
@@ -338,7 +382,7 @@ class EmbeddedPlanner:
                                  manner=manner))
         return out, events
 
-    def _select(self, plan: QueryPlan, cands: list[Candidate], frame_width: int
+    def _select(self, plan: QueryPlan, cands: list[Candidate], frame_width: int, tracks: list[Track]
                 ) -> tuple[list[Candidate], int]:
         """The candidates the query means, best first; and how many matched before counting."""
         cands = distinct(cands)
@@ -373,6 +417,8 @@ class EmbeddedPlanner:
             cands = cands[plan.rank_index - 1:]
         else:
             cands = sorted(cands, key=lambda c: (-c.score, c.track.id))
+        if plan.predicate in MUTUAL:
+            cands = paired(cands, tracks, plan.count)
         limit = min(plan.count or self.config.max_referents, self.config.max_referents)
         return cands[:limit], len(cands)
 
@@ -382,7 +428,7 @@ class EmbeddedPlanner:
         assert plan is not None
         cands, events = self._candidates(scene, plan)
         cands = joined(cands, scene.tracks, whole=plan.span == "track")
-        chosen, matched = self._select(plan, cands, scene.info.width) if cands else ([], 0)
+        chosen, matched = self._select(plan, cands, scene.info.width, scene.tracks) if cands else ([], 0)
         if plan.count is not None and plan.predicate != "present" and len(chosen) < plan.count:
             # Fewer tracks do all the query says than it asks for (a singular query: none): the best
             # effort adds objects of the named kind moving the said way, else the most salient ones
@@ -431,7 +477,7 @@ class EmbeddedPlanner:
             cands = self._candidates(scene, loose)[0]
             fresh = [c for c in cands if not any(c.track.id == k.track.id or _same_object(c, k)
                                                  for k in [*chosen, *extra])]
-            picked = self._select(loose, fresh, scene.info.width)[0] if fresh else []
+            picked = self._select(loose, fresh, scene.info.width, scene.tracks)[0] if fresh else []
             if picked:
                 extra += picked
                 whats.append(f"moving {direction}" if predicate == "moving" else "the most salient")

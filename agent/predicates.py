@@ -292,13 +292,14 @@ def _approach(m: Motion, others: Sequence[Motion], th: Thresholds) -> Holds:
     return out.model_copy(update={"partner": best[2]})
 
 
-def _together_mask(m: Motion, others: Sequence[Motion], th: Thresholds) -> list[bool]:
-    """Per second: side by side with another moving object: the same way at a similar speed, about as
-    far from the camera (feet rows within ``together_rows`` heights) and close (``together_sizes``)."""
+def _together_with(m: Motion, others: Sequence[Motion], th: Thresholds) -> list[int | None]:
+    """Per second: the track walking side by side with ``m`` (None: nobody): the same way at a similar
+    speed, about as far from the camera (feet rows within ``together_rows`` heights) and close
+    (``together_apart`` to ``together_sizes`` heights)."""
     moving = _moving_mask(m, th, None)
-    out = []
+    out: list[int | None] = []
     for i, sec in enumerate(m.seconds):
-        ok = False
+        who = None
         v1 = np.array([m.vx[i], m.vy[i]])
         for o in others if moving[i] else ():
             if o.track_id == m.track_id or (j := o.index(int(sec))) is None:
@@ -312,9 +313,9 @@ def _together_mask(m: Motion, others: Sequence[Motion], th: Thresholds) -> list[
             apart = float(np.linalg.norm(o.centre[j] - m.centre[i])) / h
             if (float(v1 @ v2) / (n1 * n2) >= 0.8 and rows <= th.together_rows
                     and th.together_apart <= apart <= th.together_sizes):
-                ok = True
+                who = o.track_id
                 break
-        out.append(ok)
+        out.append(who)
     return out
 
 
@@ -603,9 +604,14 @@ class _Pair:
 
 
 def _together(q: _Ask, _name: str) -> Holds:
-    out = _result(q.m, _spans(q.m, _together_mask(q.m, q.others, q.th), q.th), q.speed_signal,
+    """Walking side by side with someone; the partner is the one walked with in most seconds."""
+    who = _together_with(q.m, q.others, q.th)
+    out = _result(q.m, _spans(q.m, [w is not None for w in who], q.th), q.speed_signal,
                   "moves together with another object")
-    return _with_partner(q, out)
+    if out.interval is None:
+        return out
+    ids = [w for sec, w in zip(q.m.seconds, who) if w is not None and out.interval[0] <= sec <= out.interval[1]]
+    return out.model_copy(update={"partner": max(set(ids), key=lambda k: (ids.count(k), -k))}) if ids else out
 
 
 def _pairs(q: _Ask, name: str) -> Holds:

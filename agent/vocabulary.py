@@ -155,6 +155,9 @@ PREDICATES: dict[str, tuple[str, ...]] = {
 RELATIONAL = frozenset({"approaches", "follows", "leads", "overtakes", "meets", "together"})
 """Predicates about the referent and another object (named after the verb, or of the same class)."""
 
+MUTUAL = frozenset({"meets", "together"})
+"""Relations that hold both ways: who walks together (or meets) does so with someone who does too."""
+
 Direction = Literal["left", "right", "toward", "away", "up", "down"]
 
 DIRECTION_PATTERNS: tuple[tuple[str, Direction], ...] = (
