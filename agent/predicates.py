@@ -340,20 +340,25 @@ def _passes(m: Motion, o: Motion, th: Thresholds) -> list[tuple[int, int]]:
     out of the second, not just blurred by a stop) on about the same row, ``m`` faster and within
     ``pass_gap`` heights of ``o``, inside which ``o`` goes from ahead of ``m`` to behind it. The two
     seconds either side of the pass always count: a runner gains more than a height a second, so at
-    1 FPS no second may find the two level."""
+    1 FPS no second may find the two level. Where ``o`` is unseen for one second next to seconds it
+    was seen walking (the one who passes hides it just then), it is where its pace takes it."""
     moving = _moving_mask(m, th, None)
     same, ahead = [], []
     for i, sec in enumerate(m.seconds):
-        j = o.index(int(sec))
+        j, dt = o.index(int(sec)), 0.0
+        for near in (-1, 1):
+            if j is None and (j := o.index(int(sec) + near)) is not None:
+                dt = float(-near)
         if j is None or not moving[i] or o.rest[j] <= th.move_on:
             same.append(False)
             ahead.append(np.nan)
             continue
         v1, v2 = np.array([m.vx[i], m.vy[i]]), np.array([o.vx[j], o.vy[j]])
+        step = v2 * float(o.size[j]) * dt  # pixels walked since (or until) seen
         h = max(float(np.sqrt(m.size[i] * o.size[j])), 1.0)
-        ahead.append(float((o.centre[j] - m.centre[i]) @ v1) / (float(m.speed[i]) * h))
+        ahead.append(float((o.centre[j] + step - m.centre[i]) @ v1) / (float(m.speed[i]) * h))
         same.append(float(v1 @ v2) >= 0.8 * float(m.speed[i] * o.speed[j]) and m.speed[i] >= th.pass_pace * o.speed[j]
-                    and abs(float(m.boxes[i][3] - o.boxes[j][3])) / h <= th.pass_rows)
+                    and abs(float(m.boxes[i][3] - o.boxes[j][3] - step[1])) / h <= th.pass_rows)
     mask = [ok and abs(a) <= th.pass_gap for ok, a in zip(same, ahead)]
     for i in range(len(ahead) - 1):
         if same[i] and same[i + 1] and ahead[i] > 0 > ahead[i + 1] and m.seconds[i + 1] - m.seconds[i] == 1:

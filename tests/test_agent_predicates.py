@@ -148,6 +148,16 @@ def test_overtaking_is_passing_a_slower_walker_even_within_one_second():
     holds = evaluate("overtakes", ms[1], frame=FRAME, others=ms)
     assert holds.interval is not None and holds.interval[0] <= 4 and holds.interval[1] >= 5 and holds.partner == 1
     assert evaluate("overtakes", ms[0], frame=FRAME, others=ms).interval is None
+
+
+def test_overtaking_a_walker_whose_track_ends_as_the_runner_hides_it():
+    walker = person(1, walk(100, 40, 5))  # tracked until 4 s, then hidden by the runner going by
+    runner = person(2, [-20.0, 150, 320, 490], start=3)  # behind at 4 s, past where the walker went at 5 s
+    ms = [motion(walker), motion(runner)]
+    holds = evaluate("overtakes", ms[1], frame=FRAME, others=ms)
+    assert holds.interval is not None and holds.interval[1] >= 5 and holds.partner == 1
+    standing = person(3, [300.0] * 5)  # someone standing is not walked past, seen or not
+    assert evaluate("overtakes", ms[1], frame=FRAME, others=[ms[1], motion(standing)]).interval is None
     behind = person(3, walk(0, 55, 6))  # faster, behind the walker, never reaches it
     assert evaluate("overtakes", motion(behind), frame=FRAME, others=[ms[0], motion(behind)]).interval is None
     standing = person(4, [300.0] * 12)  # walking past someone standing is no overtaking
