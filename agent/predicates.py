@@ -469,8 +469,24 @@ def _slow(q: _Ask, _name: str) -> Holds:
 
 
 def _stationary(q: _Ask, _name: str) -> Holds:
-    mask = hysteresis(-q.m.rest, -q.th.still_on, -q.th.still_off)
+    mask = _stood_through(q.m, hysteresis(-q.m.rest, -q.th.still_on, -q.th.still_off), q.th)
     return _result(q.m, _spans(q.m, mask, q.th), 1 - q.speed_signal, "stationary")
+
+
+def _stood_through(m: Motion, still: list[bool], th: Thresholds, longest_s: int = 3) -> list[bool]:
+    """``still`` with a break of up to ``longest_s`` seconds between two standing runs filled in where
+    the box is back where it stood (within ``still_off`` heights): someone walking by in front hid or
+    cut the box, the person did not move."""
+    out = list(still)
+    runs_at = [i for i in range(len(out)) if out[i] and (i + 1 == len(out) or not out[i + 1])]  # run ends
+    for i in runs_at:
+        j = next((k for k in range(i + 1, len(out)) if out[k]), None)
+        if j is None or m.seconds[j] - m.seconds[i] - 1 > longest_s:
+            continue
+        h = max(float(np.sqrt(m.size[i] * m.size[j])), 1.0)
+        if float(np.linalg.norm(m.centre[j] - m.centre[i])) / h <= th.still_off:
+            out[i + 1:j] = [True] * (j - i - 1)
+    return out
 
 
 def _start_or_stop(q: _Ask, name: str) -> Holds:

@@ -384,6 +384,17 @@ def test_a_short_stand_between_walks_is_stationary_for_all_its_seconds():
     assert evaluate("stationary", motion(person(2, walk(0, 60, 10))), frame=(640, 360)).interval is None
 
 
+def test_standing_through_someone_walking_by_in_front():
+    """Seconds 4-6: people pass in front; the box is lost, then cut at the top, then back in place."""
+    boxes = {s: (409.0, 92, 460, 183) for s in range(11) if s not in (4, 5, 6)}
+    boxes[5] = (409.0, 121, 461, 194)
+    stood = Track(id=1, label="person", boxes=boxes, scores=dict.fromkeys(boxes, 0.9))
+    assert evaluate("stationary", motion(stood), frame=FRAME).interval == (0, 10)
+    left = {**boxes, **{s: (409.0 + 60 * (s - 6), 92, 460 + 60 * (s - 6), 183) for s in range(7, 11)}}
+    walked_off = Track(id=2, label="person", boxes=left, scores=dict.fromkeys(left, 0.9))
+    assert evaluate("stationary", motion(walked_off), frame=FRAME).interval == (0, 3)  # not back in place
+
+
 def test_a_three_second_stop_between_walks_is_a_stop_and_a_start():
     xs = walk(0, 60, 6) + [300.0, 300.0] + walk(360, 60, 5)
     m = motion(person(1, xs))
