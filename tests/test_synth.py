@@ -22,7 +22,7 @@ from stagdata.synth.catalog import load_catalog
 from stagdata.synth.cli import main as synth_main
 from stagdata.synth.compose import MIN_VISIBLE, SpriteBank, place_actor, render_frames
 from stagdata.synth.motion import ActorScript, Segment
-from stagdata.synth.queries import CONVENTION, KINDS, TEMPLATES
+from stagdata.synth.queries import CONVENTION, KINDS, TEMPLATES, make_queries
 from stagdata.synth.scenes import SceneContext, direct, random_program
 from stagdata.synth.sprites import Sprite, build_sprites, opaque_box
 from tools.video import probe
@@ -269,10 +269,12 @@ def _all_queries_consistent(manifest: SynthManifest) -> int:
                 if q.verb == "leave":
                     evs = sorted((-lab.end, lab.actor) for k, ls in labels.items() if k[0] == "leave" for lab in ls)
                 assert evs[0][1] == r.actor and evs[1][0] - evs[0][0] >= v.fps, q.text
-            else:  # complete: every actor labelled with this action is a referent, and nobody else
-                assert {r.actor for r in q.referents} == {lab.actor for lab in labels[key]}, q.text
+            asked = labels[key] or [lab for (verb, _), ls in labels.items() if verb == q.verb for lab in ls
+                                    if q.direction is None]  # a wording without the direction: every one
+            if q.kind != "ordinal":  # complete: every actor labelled with this action is a referent, and nobody else
+                assert {r.actor for r in q.referents} == {lab.actor for lab in asked}, q.text
             for r in q.referents:
-                own = [lab for lab in labels[key] if lab.actor == r.actor]
+                own = [lab for lab in asked if lab.actor == r.actor]
                 rule = CONVENTION[q.kind]
                 if rule == "track":
                     assert r.frames == _span(gt[r.actor]), f"{q.text}: not the whole visible track"
@@ -285,8 +287,13 @@ def _all_queries_consistent(manifest: SynthManifest) -> int:
                     if q.verb in RELATIONS:
                         _check_relation(q.verb, r.actor, lab.start, lab.end, gt, q.text)
                     else:
-                        _check_motion(q.verb, q.direction, lab.start, lab.end, gt[r.actor], v.fps, v.width, q.text)
+                        _check_motion(q.verb, lab.direction, lab.start, lab.end, gt[r.actor], v.fps, v.width, q.text)
             n += 1
+        answers = defaultdict(set)  # wordings that do not name the direction: one answer for every direction
+        for q in v.queries:
+            if q.verb in ("follow", "lead", "overtake", "turn_back"):
+                answers[q.verb].add(frozenset(r.actor for r in q.referents))
+        assert all(len(sets) == 1 for sets in answers.values()), (v.name, dict(answers))
     return n
 
 
@@ -481,3 +488,19 @@ def test_docstring_examples(name: str) -> None:
 
     result = doctest.testmod(importlib.import_module(f"stagdata.synth.{name}"), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_a_wording_without_the_direction_answers_every_direction() -> None:
+    """Two people follow someone, one going left and one going right: "the men following someone"
+    says no direction, so both are its referents (and there is no singular query for one of them)."""
+    labels = [Label(verb="follow", actor=1, start=0, end=90, direction="left", other=2),
+              Label(verb="follow", actor=3, start=30, end=120, direction="right", other=4),
+              Label(verb="enter", actor=1, start=0, end=30, direction="right"),
+              Label(verb="enter", actor=3, start=30, end=60, direction="left")]
+    spans = {a: (0, 150) for a in (1, 2, 3, 4)}
+    queries = make_queries(labels, dict.fromkeys(spans, "man"), spans, random.Random(0), phrasings=2)
+    follow = [q for q in queries if q.verb == "follow"]
+    assert follow and all({r.actor for r in q.referents} == {1, 3} for q in follow)
+    assert all(q.form != "one" for q in follow)
+    enter = {q.direction: {r.actor for r in q.referents} for q in queries if q.verb == "enter"}
+    assert enter == {"right": {1}, "left": {3}}  # wordings that say the side keep them apart

@@ -231,6 +231,17 @@ def _group(verb: str, direction: str | None) -> str | None:
     return verb if verb in TEMPLATES else None
 
 
+def _says_direction(group: str) -> bool:
+    """Whether the wordings of ``group`` name a direction, or the group is one (toward, away); else its
+    labels of every direction are one query.
+
+    >>> _says_direction("enter"), _says_direction("toward"), _says_direction("follow")
+    (True, True, False)
+    """
+    return group in ("toward", "away") or any(f in t for pair in TEMPLATES[group].values() for ts in pair for t in ts
+                                              for f in ("{dir}", "{src}", "{dst}"))
+
+
 def _fill(template: str, direction: str | None, nouns: Sequence[str]) -> str:
     one = nouns[0] if len(set(nouns)) == 1 else "person"
     many = PLURALS.get(one, one + "s") if len(set(nouns)) == 1 else "people"
@@ -293,14 +304,13 @@ def make_queries(labels: Sequence[Label], nouns: Mapping[int, str], spans: Mappi
 
     ``spans`` is each actor's visible span (first, last frame), used by the interval conventions.
     """
-    groups: dict[tuple[str, str | None], list[Label]] = defaultdict(list)
+    groups: dict[tuple[str, str, str | None], list[Label]] = defaultdict(list)
     for lab in labels:
-        groups[lab.key].append(lab)
+        if (group := _group(lab.verb, lab.direction)) is not None:
+            # a wording that does not say the direction asks for every direction at once
+            groups[(group, lab.verb, lab.direction if _says_direction(group) else None)].append(lab)
     out: list[Query] = []
-    for (verb, direction), labs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        group = _group(verb, direction)
-        if group is None:
-            continue
+    for (group, verb, direction), labs in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][2] or "", kv[0][0])):
         kind = KIND_OF[group]
         by_actor: dict[int, list[Label]] = defaultdict(list)
         for lab in labs:
