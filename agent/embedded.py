@@ -61,16 +61,22 @@ def riders(people: list[Track], tracks: list[Track], vehicles: list[str]) -> lis
 
     A person rides when, in at least two seconds and in most of the seconds a vehicle of that kind is
     seen near them (the vehicle's tracks may be fragments: detectors see a bicycle from behind only
-    now and then), a vehicle box lies under the person's centre and overlaps the person's box. The
-    rider's box then reaches down over the vehicle: the union where the vehicle is seen, elsewhere
-    the person's box extended by the median reach.
+    now and then), a vehicle box lies under the person's centre and overlaps the person's box; one
+    such second is enough where the person's own box already holds the vehicle (``>= 0.8`` of it:
+    the detector boxed rider and bicycle as one). The rider's box then reaches down over the
+    vehicle: the union where the vehicle is seen, elsewhere the person's box extended by the median reach.
+
+    >>> rider = Track(id=1, label="person", boxes={42: (447, 132, 538, 334), 43: (394, 117, 476, 326)})
+    >>> bike = Track(id=2, label="bicycle", boxes={42: (483, 271, 519, 321)})
+    >>> [t.label for t in riders([rider], [rider, bike], ["bicycle"])]
+    ['person on bicycle']
     """
     from verifier.boxes import box_iou
 
     mounts = [t for t in tracks if class_matches(t, vehicles)]
     out = []
     for p in people:
-        near, on, reach = 0, {}, []
+        near, on, reach, held = 0, {}, [], False
         for k, b in p.boxes.items():
             here = [m.boxes[k] for m in mounts if k in m.boxes and box_iou(b, m.boxes[k]) > 0.0]
             if not here:
@@ -81,13 +87,21 @@ def riders(people: list[Track], tracks: list[Track], vehicles: list[str]) -> lis
                 v = max(under, key=lambda v: box_iou(b, v))
                 on[k] = (min(b[0], v[0]), min(b[1], v[1]), max(b[2], v[2]), max(b[3], v[3]))
                 reach.append((on[k][3] - b[3]) / max(b[3] - b[1], 1.0))
-        if len(on) < 2 or len(on) < 0.5 * near:
+                held = held or any(_inside_of(u, b) >= 0.8 for u in under)
+        if len(on) < (1 if held else 2) or len(on) < 0.5 * near:
             continue
         ext = float(np.median(reach))
         boxes = {k: on.get(k, (b[0], b[1], b[2], b[3] + ext * (b[3] - b[1]))) for k, b in p.boxes.items()}
         mount = max(mounts, key=lambda m: len(set(m.boxes) & set(on))).label
         out.append(p.model_copy(update={"boxes": boxes, "label": f"{p.label} on {mount}"}))
     return out
+
+
+def _inside_of(inner: tuple[float, ...], outer: tuple[float, ...]) -> float:
+    """The fraction of box ``inner`` lying inside box ``outer``."""
+    w = max(0.0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
+    h = max(0.0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
+    return w * h / max((inner[2] - inner[0]) * (inner[3] - inner[1]), 1e-9)
 
 
 def colour_match(track: Track, colours: dict[str, str]) -> float:

@@ -76,9 +76,12 @@ def test_a_second_query_reuses_the_perception(film, config, walking):
 
 def test_cyclists_are_the_few_people_riding_bicycles(film, config):
     result = ground(film, "the cyclists", config)
-    assert 1 <= len(result.referents) <= 4, [(r.label, r.interval) for r in result.referents]
+    assert 2 <= len(result.referents) <= 4, [(r.label, r.interval) for r in result.referents]
     assert all(r.label.endswith("on bicycle") for r in result.referents)
-    assert any(_overlaps(r.interval, 8, 16) or _overlaps(r.interval, 41, 51) for r in result.referents)
+    # both riders the person detector sees (the third, at 51 s, is only seen as a bicycle); the one at
+    # 42 s is boxed with its bicycle by the person model, and YOLOv3-tiny sees the bicycle only then
+    assert any(_overlaps(r.interval, 8, 16) for r in result.referents)
+    assert any(_overlaps(r.interval, 41, 44) for r in result.referents)
     _check_referent_shape(result)
 
 
