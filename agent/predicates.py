@@ -426,8 +426,11 @@ def _moving(q: _Ask, _name: str) -> Holds:
     m, th = q.m, q.th
     signal = (np.clip(np.abs(m.growth) / (2 * th.growth_on), 0, 1) if q.direction in ("toward", "away")
               else np.clip(m.speed / max(th.move_on * 2, 1e-6), 0, 1))  # in depth, the box grows or shrinks
-    return _result(m, _spans(m, _moving_mask(m, th, q.direction), th), signal,
-                   "moving" + (f" {q.direction}" if q.direction else ""))
+    mask = _moving_mask(m, th, q.direction)
+    if q.direction in ("toward", "away"):  # a box cut by a side edge grows (shrinks) as the body steps in (out)
+        cut = [bool(b[0] <= th.edge_px or b[2] >= q.frame[0] - th.edge_px) for b in m.boxes]
+        mask = [ok and not any(cut[max(i - 1, 0):i + 2]) for i, ok in enumerate(mask)]
+    return _result(m, _spans(m, mask, th), signal, "moving" + (f" {q.direction}" if q.direction else ""))
 
 
 def _crosses(q: _Ask, _name: str) -> Holds:

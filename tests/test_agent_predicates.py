@@ -77,6 +77,14 @@ def test_directions_left_right_toward_away():
     assert evaluate("moving", motion(growing), frame=FRAME, direction="away").interval is None
 
 
+def test_stepping_in_at_the_side_edge_is_not_coming_nearer():
+    # walks in from the left at one distance: the box cut by the edge grows as the body steps in
+    boxes = {0: (0.0, 113, 17, 175), 1: (0.0, 97, 40, 177), 2: (28.0, 97, 67, 177), 3: (79.0, 96, 118, 177),
+             4: (129.0, 95, 167, 178), 5: (180.0, 96, 218, 177)}
+    steps_in = Track(id=1, label="person", boxes=boxes)
+    assert evaluate("moving", motion(steps_in), frame=FRAME, direction="toward").interval is None
+
+
 def test_entering_needs_motion_away_from_the_edge():
     enters = motion(person(1, [0.0, 40, 80, 120, 160, 200], start=2))
     assert evaluate("enters", enters, frame=FRAME, direction="right", window=(0, 19)).interval is not None
