@@ -229,6 +229,28 @@ def _action(tokens: list[str], pred_hits, mentions, encoder: _Encoder, notes: li
 _STATES_OF_MOTION = frozenset({"moving", "fast", "slow"})
 
 
+def _secondary(tokens: list[str], hits: list[tuple[int, int, object]]) -> list[tuple[int, int, object]]:
+    """Action hits without those that are not the referent's own where the query says another: a
+    state word before the other object's noun ("walks past *the standing man*", "walks up to *a
+    waiting person*") and a bare "behind" ("crossing behind the tram").
+
+    >>> hits = _secondary("the person who walks past the standing man".split(),
+    ...                   [(3, 1, "moving"), (6, 1, "stationary")])
+    >>> [v for _, _, v in hits]
+    ['moving']
+    """
+    out = []
+    for i, n, value in hits:
+        others = [v for j, _, v in hits if v != value and (j < i or value == "follows")]
+        named_next = i + n < len(tokens) and _class_lookup(tokens[i + n]) is not None
+        if others and value == "stationary" and named_next:
+            continue  # describes the object after it, not the referent
+        if others and value == "follows" and tokens[i:i + n] == ["behind"]:
+            continue  # a place ("behind the tram"), not following
+        out.append((i, n, value))
+    return out
+
+
 def _sequence(tokens: list[str], pred_hits) -> str | None:
     """A standing state and a moving one told in order: "stands and then walks off" (or "walks off after
     standing") is starts_moving; "walks, then stands still" is stops; else None."""
@@ -390,7 +412,7 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
     notes: list[str] = []
     lowered = " ".join(tokens)
 
-    pred_hits = _find_phrases(tokens, _predicate_index().get)
+    pred_hits = _secondary(tokens, _find_phrases(tokens, _predicate_index().get))
     taken = {i + k for i, n, _ in pred_hits for k in range(n)}
     mentions = _objects(tokens, taken, enc, notes)
     predicate, pred_words = _action(tokens, pred_hits, mentions, enc, notes)
@@ -423,8 +445,8 @@ def parse_query(text: str, encoder: EncoderSource = None) -> QueryPlan:
     carrying = _carrying(lowered)
     passed = re.search(r"\bpass(?:es|ed|ing)? (?:by )?(?:the |a |an |another |some )?([a-z]+)(?: ([a-z]+))?", lowered)
     if passed and predicate in ("present", "moving", "fast", "slow") and any(
-            canonical_class(w) for w in passed.groups() if w):  # "passes the slower pedestrian"
-        predicate = "overtakes"  # "the runner who passes the walker": passing someone is overtaking them
+            canonical_class(w) for w in passed.groups() if w) and passed.group(1) not in PREDICATES["stationary"]:
+        predicate = "overtakes"  # "the runner who passes the walker" overtakes; "passes the parked truck" moves
     if noun in NOUN_ACTIONS and predicate in ("present", "moving"):
         predicate = NOUN_ACTIONS[noun]
     paces = ({v for _, _, v in pred_hits} | ({NOUN_ACTIONS[noun]} if noun in NOUN_ACTIONS else set())

@@ -106,6 +106,7 @@ PREDICATES: dict[str, tuple[str, ...]] = {
         "heading back", "walk back", "walking back", "double back", "doubles back",
         "doubling back", "retrace", "retraces", "retracing", "the way he came", "the way she came",
         "the way they came",
+        "back and forth", "to and fro", "pacing", "paces", "pace up and down", "paces up and down",
     ),
     "crosses": (
         "cross", "crosses", "crossing", "crossed", "traverse", "traverses", "traversing",
@@ -134,12 +135,14 @@ PREDICATES: dict[str, tuple[str, ...]] = {
         "overtake", "overtakes", "overtaking", "pass someone", "passes someone", "passing someone",
         "gets ahead of", "get ahead of", "outpaces", "outpacing", "passing a slower", "pass a slower",
         "passes a slower",
+        "catches up with", "catch up with", "catching up with", "catches up to", "catching up to", "overtook",
     ),
     "together": (
         "together", "side by side", "alongside each other", "next to each other", "in a group", "as a group",
         "as a pair", "in pairs", "with each other", "walking together", "walk together", "walks together",
         "in step", "arm in arm", "shoulder to shoulder", "abreast", "in company", "accompany", "accompanies",
         "accompanying",
+        "side-by-side", "in twos", "two by two", "walking in pairs", "walk in pairs", "walks in pairs",
     ),
     "meets": (
         "meet", "meets", "meeting", "join", "joins", "joining", "greet", "greets", "greeting",
@@ -148,6 +151,7 @@ PREDICATES: dict[str, tuple[str, ...]] = {
         "towards each other", "to each other", "meet up", "meets up", "bump into", "bumps into",
         "bumping into", "run into each other", "runs into each other", "running into each other", "collide",
         "collides", "colliding",
+        "approach each other", "approaches each other", "approaching each other", "walk over to each other",
     ),
 }
 """Action predicate -> phrases that express it (the encoder's prototypes)."""

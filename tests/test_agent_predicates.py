@@ -351,6 +351,13 @@ def test_out_of_vocabulary_action_is_a_best_effort_said_in_the_trace():
     ("the two people walking side by side", "together"), ("the man who walks up to the woman", "approaches"),
     ("the guy who heads back the way he came", "turns_back"), ("the woman who doubles back", "turns_back"),
     ("the runner who passes the walker", "overtakes"), ("a cyclist passing a pedestrian", "overtakes"),
+    ("people walking in pairs", "together"), ("the couple walking side-by-side", "together"),
+    ("the lady pacing back and forth", "turns_back"), ("the man who catches up with another walker", "overtakes"),
+    ("the men who approach each other and stop", "meets"), ("the bloke loitering by the door", "stationary"),
+    # the referent's own action, not the other object's state or place
+    ("the person who walks past the standing man", "moving"), ("a pedestrian crossing behind the tram", "crosses"),
+    ("the car that passes the parked truck", "moving"), ("the man who walks up to a waiting person", "approaches"),
+    ("the standing man", "stationary"), ("the man right behind her", "follows"),
 ])
 def test_other_phrasings_read_the_same(query, predicate):
     assert parse_query(query).predicate == predicate
