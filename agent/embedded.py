@@ -266,7 +266,8 @@ def paired(cands: list[Candidate], tracks: list[Track], count: int | None) -> li
     if not pairs:
         return cands
     out = [cands[i] for g in pairs for i in sorted(g, key=lambda i: -cands[i].score)]
-    return out + [c for g in members.values() if len(g) < 2 for c in (cands[g[0]],)] if count else out
+    alone = [c for i, c in enumerate(cands) if len(members[root(i)]) < 2]
+    return out + alone if count else out
 
 
 def joined(cands: list[Candidate], tracks: list[Track], whole: bool) -> list[Candidate]:

@@ -86,11 +86,6 @@ class Label(BaseModel):
     direction: Direction | None = Field(None, description="motion direction, or the side for enter/leave")
     other: int | None = Field(None, description="the other actor of a relation (followed, overtaken, ...)")
 
-    @property
-    def key(self) -> tuple[str, str | None]:
-        """What a query asks for: the verb and its direction."""
-        return (self.verb, self.direction)
-
 
 def runs(mask: np.ndarray, min_len: int = 1) -> list[tuple[int, int]]:
     """Inclusive (first, last) index pairs of the True runs of ``mask`` at least ``min_len`` long."""
