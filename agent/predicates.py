@@ -473,7 +473,24 @@ def _slow(q: _Ask, _name: str) -> Holds:
 
 def _stationary(q: _Ask, _name: str) -> Holds:
     mask = _stood_through(q.m, hysteresis(-q.m.rest, -q.th.still_on, -q.th.still_off), q.th)
-    return _result(q.m, _spans(q.m, mask, q.th), 1 - q.speed_signal, "stationary")
+    spans = [sp for sp in _spans(q.m, mask, q.th) if not _turn_at(q.m, sp, q.th)]
+    return _result(q.m, spans, 1 - q.speed_signal, "stationary")
+
+
+def _turn_at(m: Motion, span: tuple[int, int], th: Thresholds, longest_s: int = 2) -> bool:
+    """Whether a short still ``span`` (up to ``longest_s`` seconds) is the slow moment of a turn: the
+    walk into it and the walk out of it go opposite ways (each at least ``still_off`` heights a second)."""
+    s, e = span
+    if e - s + 1 > longest_s:
+        return False
+    before = [i for i, sec in enumerate(m.seconds) if s - 2 <= sec <= s]
+    after = [i for i, sec in enumerate(m.seconds) if e <= sec <= e + 2]
+    if len(before) < 2 or len(after) < 2:
+        return False
+    h = max(float(np.median(m.size[before + after])), 1.0)
+    into = (m.centre[before[-1], 0] - m.centre[before[0], 0]) / h / max(m.seconds[before[-1]] - m.seconds[before[0]], 1)
+    out = (m.centre[after[-1], 0] - m.centre[after[0], 0]) / h / max(m.seconds[after[-1]] - m.seconds[after[0]], 1)
+    return bool(into * out < 0 and min(abs(into), abs(out)) >= th.still_off)
 
 
 def _stood_through(m: Motion, still: list[bool], th: Thresholds, longest_s: int = 3) -> list[bool]:

@@ -399,6 +399,15 @@ def test_a_short_stand_between_walks_is_stationary_for_all_its_seconds():
     assert evaluate("stationary", motion(person(2, walk(0, 60, 10))), frame=(640, 360)).interval is None
 
 
+def test_the_slow_moment_of_a_turn_is_no_stand():
+    # walks right 0.6 heights a second, slows to turn at 5-6 s, walks back left
+    turner = person(1, walk(0, 60, 5) + [270.0, 275.0] + walk(215, -60, 5))
+    assert evaluate("stationary", motion(turner), frame=FRAME).interval is None
+    # the same slow seconds between two walks the same way: a pause, still a stand
+    pauser = person(2, walk(0, 60, 5) + [270.0, 275.0] + walk(335, 60, 5))
+    assert evaluate("stationary", motion(pauser), frame=FRAME).interval is not None
+
+
 def test_standing_through_someone_walking_by_in_front():
     """Seconds 4-6: people pass in front; the box is lost, then cut at the top, then back in place."""
     boxes = {s: (409.0, 92, 460, 183) for s in range(11) if s not in (4, 5, 6)}
