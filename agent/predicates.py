@@ -227,6 +227,23 @@ def _closing_from(m: Motion, i: int, o: Motion, th: Thresholds) -> int:
     return k
 
 
+def _settled(m: Motion, i: int, th: Thresholds) -> bool:
+    """The step into index ``i`` is a still one on the ground (the box moved under ``still_off`` sizes;
+    its height may change, a box's top is the noisy side), after a step that was not: who arrived
+    the second before and only settled.
+
+    >>> from tools.track import Track
+    >>> from agent.kinematics import motion
+    >>> m = motion(Track(id=1, label="person", boxes={0: (0, 0, 40, 100), 1: (60, 0, 100, 100), 2: (58, 10, 96, 100)}))
+    >>> _settled(m, 2, Thresholds()), _settled(m, 1, Thresholds())
+    (True, False)
+    """
+    if i < 2 or m.seconds[i] - m.seconds[i - 1] != 1:
+        return False
+    step = float(np.linalg.norm(m.centre[i] - m.centre[i - 1])) / max(float(m.size[i]), 1.0)
+    return step < th.still_off and float(m.rest[i - 1]) > th.still_off
+
+
 def _last_walking(m: Motion, k: int, i: int) -> int:
     """The last second of a walk over indices ``k`` .. ``i`` that ends standing at ``i``: when it
     stopped, at its walking pace, the step into ``i`` and any drift out of it having been walked
@@ -278,6 +295,9 @@ def _approach(m: Motion, others: Sequence[Motion], th: Thresholds) -> Holds:
         for i, j in _arrivals(m, o, th):
             i = _stopped_at(m, i, th)
             k = _closing_from(m, i, o, th)
+            if k == i and _settled(m, i, th):  # the walk ended a second earlier: start from there
+                i -= 1
+                k = _closing_from(m, i, o, th)
             span = (int(m.seconds[k]), _last_walking(m, k, i)) if k < i else None
             if span is None or span[1] - span[0] + 1 < th.min_len:
                 continue

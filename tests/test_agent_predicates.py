@@ -143,6 +143,18 @@ def test_an_approach_is_found_when_the_one_waiting_fidgets():
     assert holds.interval == (0, 4) and holds.partner == 1
 
 
+def test_an_approach_is_found_when_the_walker_settles_back_a_little_on_arriving():
+    """Arrived at 4 s; the next second's box sits a little back and its top lower (the detector cut
+    the head): the approach still ends at 4 s."""
+    waiting = person(1, [400.0] * 10)
+    xs = walk(100, 60, 5) + [335.0] * 5
+    boxes = {k: (x, 150.0, x + 40, 250.0) for k, x in enumerate(xs)}
+    boxes.update({k: (335.0, 162.0, 375.0, 250.0) for k in range(5, 10)})
+    arrives = Track(id=2, label="person", boxes=boxes, scores={k: 0.9 for k in boxes}, height_px=100)
+    holds = evaluate("approaches", motion(arrives), frame=FRAME, others=[motion(waiting), motion(arrives)])
+    assert holds.interval is not None and holds.interval[0] == 0 and holds.interval[1] in (3, 4) and holds.partner == 1
+
+
 def test_walking_up_to_someone_far_behind_in_the_picture_is_no_approach():
     far = person(1, [400.0] * 10, y=130, h=60)  # beside the walker's stop in the picture, its feet a height higher
     arrives = person(2, walk(100, 60, 5) + [350.0] * 5)
