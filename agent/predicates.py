@@ -478,11 +478,10 @@ def _fast(q: _Ask, _name: str) -> Holds:
     on = (min(th.fast_on, max(th.fast_floor, th.fast_relative * q.typical_speed)) if q.typical_speed
           else th.fast_on)
     mask = hysteresis(m.speed, on, on * th.fast_off / th.fast_on)
-    if len(m.seconds) <= 3:  # a runner crosses the picture in a few seconds
-        return _result(m, _spans(m, mask, th, min_len=1), q.speed_signal, "moving fast")
     if q.direction is not None:
         mask = [a and b for a, b in zip(mask, _moving_mask(m, th, q.direction))]
-    return _result(m, _spans(m, mask, th), q.speed_signal, "moving fast")
+    short = len(m.seconds) <= 3  # a runner crosses the picture in a few seconds
+    return _result(m, _spans(m, mask, th, min_len=1 if short else None), q.speed_signal, "moving fast")
 
 
 def _slow(q: _Ask, _name: str) -> Holds:

@@ -55,6 +55,16 @@ def test_running_is_fast_in_body_heights_and_relative_to_the_others():
     assert evaluate("fast", slow[0], frame=FRAME, typical_speed=typical).interval is None
 
 
+def test_a_runner_seen_twice_runs_one_way_only():
+    """Two sightings of each of two runners crossing the picture in opposite directions: "running to
+    the right" is the one going right."""
+    right, left = motion(person(1, [100.0, 370], start=15)), motion(person(2, [560.0, 230], start=16))
+    for m, way in ((right, "right"), (left, "left")):
+        assert evaluate("fast", m, frame=FRAME, direction=way).interval is not None
+        other = "left" if way == "right" else "right"
+        assert evaluate("fast", m, frame=FRAME, direction=other).interval is None
+
+
 def test_standing_stopping_starting():
     stand = motion(person(1, [300.0] * 10))
     assert evaluate("stationary", stand, frame=FRAME).interval == (0, 9)
