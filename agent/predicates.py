@@ -283,11 +283,12 @@ def _arrivals(m: Motion, o: Motion, th: Thresholds) -> list[tuple[int, int]]:
     return out
 
 
-def _approach(m: Motion, others: Sequence[Motion], th: Thresholds) -> Holds:
+def _approach(m: Motion, others: Sequence[Motion], th: Thresholds, end: int) -> Holds:
     """Walking up to someone who waits: ``m`` stops close to another track that stands there, after
     seconds of walking towards it, both standing at the same distance from the camera (passing by is
     no approach). The answer runs from the first step towards them to the second they stop (read
-    from the walking pace, :func:`_last_walking`); of several approaches, the longest."""
+    from the walking pace, :func:`_last_walking`); of several approaches, the longest. Seen to the
+    window's ``end`` still closing in, see :func:`_still_closing`."""
     best: tuple[int, tuple[int, int] | None, int | None] = (0, None, None)
     for o in others:
         if o.track_id == m.track_id:
@@ -307,8 +308,34 @@ def _approach(m: Motion, others: Sequence[Motion], th: Thresholds) -> Holds:
             if span[1] - span[0] + 1 > best[0]:
                 best = (span[1] - span[0] + 1, span, o.track_id)
     if best[1] is None:
-        return Holds(reason=f"track {m.track_id} walks up to nobody who waits")
+        return _still_closing(m, others, th, end) or Holds(reason=f"track {m.track_id} walks up to nobody who waits")
     out = _result(m, [best[1]], np.ones(len(m.seconds)), "walks up to someone who waits")
+    return out.model_copy(update={"partner": best[2]})
+
+
+def _still_closing(m: Motion, others: Sequence[Motion], th: Thresholds, end: int) -> Holds | None:
+    """Walking up to someone who waits when the video ends before they arrive: ``m`` is seen to the
+    last second (``end``), its last three seconds or more all close in on a track that stands there
+    to the end, about as far from the camera (feet rows within ``meet_rows`` heights). Half as sure
+    as an arrival seen."""
+    i = len(m.seconds) - 1
+    if i < 2 or int(m.seconds[i]) < end:
+        return None
+    best: tuple[int, int | None, int | None] = (0, None, None)
+    for o in others:
+        j = o.index(int(m.seconds[i]))
+        if o.track_id == m.track_id or j is None:
+            continue
+        k = _closing_from(m, i, o, th)
+        waits = (o.seconds >= m.seconds[k]) & (o.seconds <= m.seconds[i])
+        rows = abs(float(m.boxes[i][3] - o.boxes[j][3])) / max(float(np.sqrt(m.size[i] * o.size[j])), 1.0)
+        if (i - k + 1 >= 3 and i - k + 1 > best[0] and rows <= th.meet_rows
+                and float(np.median(o.activity[waits])) <= th.move_on * 2):
+            best = (i - k + 1, k, o.track_id)
+    if best[1] is None:
+        return None
+    out = _result(m, [(int(m.seconds[best[1]]), int(m.seconds[i]))], np.full(len(m.seconds), 0.5),
+                  "walks up to someone who waits (the video ends first)")
     return out.model_copy(update={"partner": best[2]})
 
 
@@ -581,7 +608,7 @@ def _turns_back(q: _Ask, _name: str) -> Holds:
 
 
 def _approaches(q: _Ask, _name: str) -> Holds:
-    return _approach(q.m, q.others, q.th)
+    return _approach(q.m, q.others, q.th, q.window[1])
 
 
 def _meets(q: _Ask, _name: str) -> Holds:

@@ -165,6 +165,20 @@ def test_an_approach_is_found_when_the_walker_settles_back_a_little_on_arriving(
     assert holds.interval is not None and holds.interval[0] == 0 and holds.interval[1] in (3, 4) and holds.partner == 1
 
 
+def test_walking_up_to_someone_when_the_video_ends_first():
+    """Closing in on a waiting person for the last seconds of the video: an approach, half as sure as
+    one seen to the end, and none if the track ends before the video does or the two stand at other
+    depths."""
+    waiting = person(1, [400.0] * 10)
+    coming = person(2, walk(100, 40, 7), start=3)  # seconds 3-9, 100 -> 340
+    others = [motion(waiting), motion(coming)]
+    holds = evaluate("approaches", motion(coming), frame=FRAME, others=others, window=(0, 9))
+    assert holds.interval == (3, 9) and holds.partner == 1 and holds.strength == 0.5
+    assert evaluate("approaches", motion(coming), frame=FRAME, others=others, window=(0, 12)).interval is None
+    far = person(3, [400.0] * 10, y=110, h=60)
+    assert evaluate("approaches", motion(coming), frame=FRAME, others=[motion(far)], window=(0, 9)).interval is None
+
+
 def test_walking_up_to_someone_far_behind_in_the_picture_is_no_approach():
     far = person(1, [400.0] * 10, y=130, h=60)  # beside the walker's stop in the picture, its feet a height higher
     arrives = person(2, walk(100, 60, 5) + [350.0] * 5)
