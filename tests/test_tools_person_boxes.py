@@ -27,6 +27,18 @@ def test_a_box_straddling_two_walkers_side_by_side_is_dropped() -> None:
     assert _kept(_people([*pair, straddler], [0.68, 0.61, 0.40])) == [list(b) for b in pair]
 
 
+def test_one_persons_box_pushed_over_the_next_is_dropped() -> None:
+    # a man who has walked up to a standing policeman (synthetic street scene, one second apart): the
+    # detector's second box on him is pushed right, into the policeman's box (IoU 0.61-0.66 with his own)
+    for man, police, pushed in [((239, 94, 351, 326), (331, 102, 435, 328), (259, 100, 375, 327)),
+                                ((251, 110, 334, 326), (333, 104, 435, 327), (264, 111, 365, 328))]:
+        assert _kept(_people([man, police, pushed], [0.66, 0.50, 0.47])) == [list(man), list(police)]
+        # more sure than either: kept
+        assert len(_kept(_people([man, police, pushed], [0.40, 0.45, 0.60]))) == 3
+    # the same box with nobody beside it to explain what sticks out: a second person, kept
+    assert len(_kept(_people([(239, 94, 351, 326), (259, 100, 375, 327)], [0.66, 0.47]))) == 2
+
+
 def test_a_person_between_two_others_stays_when_seen() -> None:
     pair, middle = [(395, 94, 443, 180), (330, 94, 380, 179)], (370, 90, 410, 182)
     # mostly visible between them: the two cover under 0.8 of the box

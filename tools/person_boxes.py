@@ -150,22 +150,31 @@ def _covered(box: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _between_two(xyxy: np.ndarray, conf: np.ndarray, person: np.ndarray, strong: np.ndarray) -> np.ndarray:
-    """Person boxes straddling two more confident people side by side: each of the two lies mostly
-    inside it (``>= 0.6``), their centres are apart by a good part of its width, and together they
-    cover ``>= 0.8`` of it. The detector's box over two partly overlapping walkers, which no
-    non-maximum suppression removes (it overlaps each of them under the usual IoU)."""
+    """Person boxes straddling two more confident people side by side, which no non-maximum
+    suppression removes (each overlaps one of the two under the usual IoU). Two shapes: both people
+    lie mostly inside it (``>= 0.6`` each), their centres apart by a good part of its width, and
+    together they cover ``>= 0.8`` of it (the box over two partly overlapping walkers); or it is one
+    person's box (IoU ``>= 0.5``) pushed over the next: a sixth or more of it sticks out of that
+    person's box, into the other's, and the two cover ``>= 0.9`` of it."""
     drop = np.zeros(len(xyxy), bool)
     if len(strong) < 2:
         return drop
     inside = _inside(xyxy[person], xyxy[strong])
+    overlap = _iou(xyxy[person], xyxy[strong])
+    held = _inside(xyxy[strong], xyxy[person])  # [strong, person]: how much of each person box a strong one holds
     for i, p in enumerate(person):
-        members = strong[(inside[i] >= 0.6) & (conf[strong] > conf[p]) & (strong != p)]
+        more = (conf[strong] > conf[p]) & (strong != p)
+        members = strong[(inside[i] >= 0.6) & more]
         width = xyxy[p, 2] - xyxy[p, 0]
         for j, a in enumerate(members):
             for b in members[j + 1:]:
                 apart = abs((xyxy[a, 0] + xyxy[a, 2]) - (xyxy[b, 0] + xyxy[b, 2])) / 2
                 if apart >= 0.35 * width and _covered(xyxy[p], xyxy[a], xyxy[b]) >= 0.8:
                     drop[p] = True
+        for k in np.flatnonzero(more & (overlap[i] >= 0.5) & (held[:, i] <= 5 / 6)):
+            a = strong[k]
+            if any(_covered(xyxy[p], xyxy[a], xyxy[b]) >= 0.9 for b in strong[more] if b != a):
+                drop[p] = True
     return drop
 
 
