@@ -32,9 +32,9 @@ def _colour(i: int) -> np.ndarray:
 
 @pytest.mark.parametrize("widths_per_s", [1.5, 2.5])
 def test_walker_faster_than_its_width_is_one_track_from_its_first_second(widths_per_s: float) -> None:
-    frames = [_frame(k, [(100 + widths_per_s * W * k, 150)]) for k in range(10)]
+    frames = [_frame(k, [(10 + widths_per_s * W * k, 150)]) for k in range(8)]  # in the 640-px picture
     chains, _ = associate(frames)
-    assert [[p for p, _ in c] for c in chains] == [list(range(10))]
+    assert [[p for p, _ in c] for c in chains] == [list(range(8))]
 
 
 def test_runner_at_two_heights_per_second_is_kept() -> None:
@@ -194,3 +194,30 @@ def test_a_clear_overlap_still_asks_how_they_look() -> None:
     assert any(len(c) == 4 for c in chains)
     chains, _ = associate(frames, AssociationConfig(iou_appearance=0.0))  # overlap alone: the swap
     assert any(len(o) == 2 for o in _owners(chains, who))
+
+
+@pytest.mark.parametrize("shift", [6, 20])
+def test_tracklets_sharing_one_sample_on_one_person_are_stitched(shift: float) -> None:
+    """A walker turning back next to someone: at the turn the detector gives them two boxes, one pushed
+    over the neighbour, and linking ends one tracklet on one box and starts the next on the other.
+    Boxes overlapping at IoU >= 0.5 are one person seen twice (one track, the surer box kept); boxes
+    further apart are two people and stay two tracks."""
+    xs = [60 + 40 * k for k in range(6)] + [260 - 40 * k for k in range(1, 6)]
+    frames = [_frame(k, [(x, 150)] + ([(x + shift, 150)] if k == 5 else []), conf=0.9) for k, x in enumerate(xs)]
+    frames[5].conf = np.array([0.5, 0.7])
+    before, after = [(k, 0) for k in range(6)], [(5, 1)] + [(k, 0) for k in range(6, 11)]
+    chains = stitch([before, after], frames)
+    if shift == 6:  # IoU 0.67 (20 px: 0.2)
+        assert chains == [[(k, 0) for k in range(5)] + [(5, 1)] + [(k, 0) for k in range(6, 11)]]
+    else:
+        assert len(chains) == 2
+
+
+def test_who_walked_out_of_the_picture_is_not_who_comes_in_at_that_edge() -> None:
+    """One walks out on the left; two seconds later someone else walks in there, the other way.
+    Followed out of the picture by its motion the first is gone: two tracks, even within the time a
+    lost track stays live and the gap stitching bridges."""
+    out = [(120 - 40 * k, 150) for k in range(4)]  # the last box at the edge
+    frames = [_frame(k, [b]) for k, b in enumerate(out)] + [_frame(k, [(5 + 40 * (k - 5), 150)]) for k in range(5, 10)]
+    chains, _ = associate(frames)
+    assert sorted(len(c) for c in chains) == [4, 5]

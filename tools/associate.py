@@ -78,6 +78,9 @@ class AssociationConfig(BaseModel):
     stitch_gate: float = Field(0.8, gt=0, description="stitching gate in sizes, plus stitch_gate_per_s per second")
     stitch_gate_per_s: float = Field(0.3, ge=0, description="stitching gate growth per second of gap")
     stitch_max_cost: float = Field(1.0, gt=0, description="largest stitching cost accepted")
+    duplicate_iou: float = Field(0.5, gt=0, le=1, description="a tracklet that ends at the sample where another "
+                                 "begins, on a box overlapping it at IoU >= this, is one person seen twice "
+                                 "there (a box on them and one pushed over a neighbour): stitched, surer box kept")
     min_observations: int = Field(2, ge=1, description="tracks with fewer observations are dropped")
     glimpse_conf: float = Field(0.4, ge=0, le=1, description="... except a single confident sighting of an "
                                 "object other than a person (the detector sees a carriage's horse or a "
@@ -173,6 +176,8 @@ def _cost_matrix(live: list[_Live], frame: Frame, cols: np.ndarray, cfg: Associa
     c_det, s_det = centre(boxes), size(boxes)
     for i, t in enumerate(live):
         dt = max(1e-3, frame.time - t.time)
+        if _outside(centre(t.box), t.velocity, dt * cfg.velocity_weight, t.box, frame.edge):
+            continue  # walked out of the picture: whoever is at the edge now is someone else
         shift = t.velocity * dt * cfg.velocity_weight if t.velocity is not None else np.zeros(2)
         pred = centre(t.box) + shift
         s = size(t.box)
@@ -342,6 +347,7 @@ class _Piece:
     f1: np.ndarray | None
     g0: float = 0.0
     g1: float = 0.0
+    edge: tuple[float, float] | None = None
 
 
 GROWTH_MAX = 0.5
@@ -371,19 +377,24 @@ def _piece(chain: Chain, frames: Sequence[Frame], k: int = 3) -> _Piece:
     first, last = (0, min(len(chain) - 1, 2)), (max(0, len(chain) - 3), len(chain) - 1)
     return _Piece(chain=chain, kind=str(frames[chain[0][0]].kind[chain[0][1]]), t0=times[0], t1=times[-1],
                   box0=boxes[0], box1=boxes[-1], v0=vel(*first), v1=vel(*last), f0=mean(feats[:k]),
-                  f1=mean(feats[-k:]), g0=growth(*first), g1=growth(*last))
+                  f1=mean(feats[-k:]), g0=growth(*first), g1=growth(*last), edge=frames[chain[-1][0]].edge)
 
 
 def _stitch_cost(a: _Piece, b: _Piece, cfg: AssociationConfig) -> float:
     gap = b.t0 - a.t1
-    if gap <= 0 or gap > cfg.max_gap_s + 1e-9 or a.kind != b.kind:
+    if gap < -1e-9 or gap > cfg.max_gap_s + 1e-9 or a.kind != b.kind:
         return INFEASIBLE
+    if gap <= 1e-9 and (len(a.chain) < 2 or len(b.chain) < 2 or a.chain[-1][0] != b.chain[0][0]
+                        or _iou_row(a.box1, b.box0[None])[0] < cfg.duplicate_iou):
+        return INFEASIBLE  # at the same sample only two boxes of one person: see ``duplicate_iou``
     s = float(min(size(a.box1), size(b.box0)))
     # sizes extrapolated over the gap too (someone walking away shrinks): the mean of both sides' errors
     size_err = (abs(np.log(size(b.box0) / size(a.box1)) - a.g1 * gap) + abs(np.log(size(b.box0) / size(a.box1)) - b.g0 * gap)) / 2
     if size_err > np.log(cfg.size_ratio):
         return INFEASIBLE
     ca, cb = centre(a.box1), centre(b.box0)
+    if gap > 0 and (_outside(ca, a.v1, gap, a.box1, a.edge) or _outside(cb, b.v0, -gap, b.box0, b.edge)):
+        return INFEASIBLE  # one walked out of the picture before the other came in: two people
     # each side's motion extrapolated over the gap must meet the other (the mean error of those known)
     dists = [np.linalg.norm(cb - (ca + v * gap)) / s for v in (a.v1,) if v is not None]
     dists += [np.linalg.norm(ca - (cb - v * gap)) / s for v in (b.v0,) if v is not None]
@@ -397,6 +408,21 @@ def _stitch_cost(a: _Piece, b: _Piece, cfg: AssociationConfig) -> float:
         return INFEASIBLE
     w = cfg.appearance_weight
     return (1 - w) * motion + w * min(1.0, app / cfg.appearance_scale) + 0.05 * gap
+
+
+def _outside(c: np.ndarray, v: np.ndarray | None, dt: float, box: np.ndarray,
+             edge: tuple[float, float] | None) -> bool:
+    """Whether the box at centre ``c`` moving at ``v`` is wholly out of the picture (sideways) after ``dt`` s.
+
+    >>> _outside(np.array([20.0, 50]), np.array([-60.0, 0]), 2.0, np.array([0, 0, 40, 100.0]), (640, 360))
+    True
+    >>> _outside(np.array([20.0, 50]), np.array([-60.0, 0]), 0.5, np.array([0, 0, 40, 100.0]), (640, 360))
+    False
+    """
+    if v is None or edge is None:
+        return False
+    x, half = float(c[0] + v[0] * dt), float(box[2] - box[0]) / 2
+    return x + half < 0 or x - half > edge[0]
 
 
 def stitch(chains: list[Chain], frames: Sequence[Frame], config: AssociationConfig | None = None) -> list[Chain]:
@@ -424,12 +450,20 @@ def stitch(chains: list[Chain], frames: Sequence[Frame], config: AssociationConf
             k: int | None = i
             while k is not None and k not in seen:
                 seen.add(k)
-                merged += pieces[k].chain
+                merged = _joined(merged, pieces[k].chain, frames)
                 k = succ.get(k)
             out.append(merged)
         out += [pieces[i].chain for i in range(n) if i not in seen]  # cycles cannot occur (time order)
         chains = out
     return chains
+
+
+def _joined(a: Chain, b: Chain, frames: Sequence[Frame]) -> Chain:
+    """``a`` then ``b``; where both hold the same sample (two boxes of one person), the surer box."""
+    if a and b and a[-1][0] == b[0][0]:
+        (p, i), (_, j) = a[-1], b[0]
+        return a[:-1] + [(p, i if frames[p].conf[i] >= frames[p].conf[j] else j)] + b[1:]
+    return a + b
 
 
 def _glimpse(chain: Chain, frames: Sequence[Frame], cfg: AssociationConfig) -> bool:
